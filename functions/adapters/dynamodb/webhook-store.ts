@@ -1,0 +1,126 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { LimitExceededError } from '../../core/errors.ts';
+import type { WebhookStore } from '../../core/ports.ts';
+import { type WebhookRecord, webhookRecordSchema } from '../../core/webhooks.ts';
+import { isConditionalCheckFailed } from './client.ts';
+
+/**
+ * Webhooks table: (workspace_id, id). Each workspace also has one `#workspace` item whose
+ * `webhook_count` enforces the per-workspace limit with a conditional update (no transactions).
+ * '#' sorts before every UUID character, so `id > '#workspace'` selects the webhooks only.
+ */
+const WORKSPACE_ITEM = '#workspace';
+
+export class DynamoWebhookStore implements WebhookStore {
+  private readonly db: DynamoDBDocumentClient;
+  private readonly table: string;
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.db = db;
+    this.table = table;
+  }
+
+  async list(workspaceId: string): Promise<WebhookRecord[]> {
+    const items: WebhookRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'workspace_id = :w AND id > :meta',
+          ExpressionAttributeValues: { ':w': workspaceId, ':meta': WORKSPACE_ITEM },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(webhookRecordSchema.parse(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async get(workspaceId: string, id: string): Promise<WebhookRecord | null> {
+    if (id === WORKSPACE_ITEM) return null;
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { workspace_id: workspaceId, id }, ConsistentRead: true }),
+    );
+    return result.Item ? webhookRecordSchema.parse(result.Item) : null;
+  }
+
+  async create(record: WebhookRecord, maxPerWorkspace: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { workspace_id: record.workspace_id, id: WORKSPACE_ITEM },
+          UpdateExpression: 'ADD webhook_count :one',
+          ConditionExpression: 'attribute_not_exists(webhook_count) OR webhook_count < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxPerWorkspace },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new LimitExceededError(`A workspace can hold at most ${maxPerWorkspace} webhooks`);
+      }
+      throw error;
+    }
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: record,
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+    } catch (error) {
+      await this.adjustCount(record.workspace_id, -1);
+      throw error;
+    }
+  }
+
+  async update(record: WebhookRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_exists(id)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    if (id === WORKSPACE_ITEM) return false;
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { workspace_id: workspaceId, id },
+          ConditionExpression: 'attribute_exists(id)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+    await this.adjustCount(workspaceId, -1);
+    return true;
+  }
+
+  private async adjustCount(workspaceId: string, delta: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { workspace_id: workspaceId, id: WORKSPACE_ITEM },
+        UpdateExpression: 'ADD webhook_count :delta',
+        ExpressionAttributeValues: { ':delta': delta },
+      }),
+    );
+  }
+}

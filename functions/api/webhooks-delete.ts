@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.ts';
+import { deleteWebhook } from '../core/webhook-service.ts';
+import { httpHandler, noContent } from '../shared/http.ts';
+import { dependencies } from '../shared/wiring.ts';
+
+const bodySchema = z.object({ id: z.string().min(1, 'id must not be empty').optional() });
+const querySchema = z.object({ id: z.string().min(1, 'id must not be empty').optional() });
+
+/** DELETE /api/webhooks — `{"id"}` in the body (or `?id=`); 204, and its pending retries stop. */
+export const handler = httpHandler(
+  { body: bodySchema, query: querySchema },
+  async ({ body, query, caller }) => {
+    const id = body.id ?? query.id;
+    if (!id) throw new ValidationError('Invalid request', [{ path: 'id', message: 'id is required' }]);
+    await deleteWebhook(dependencies(), caller, id);
+    return noContent();
+  },
+);

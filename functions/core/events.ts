@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * The event catalogue (contract §4). Each event's `data` schema lists the fields a producer
+ * must send; producers may add more, so the objects are loose (unknown keys are kept and delivered).
+ */
+export const eventCatalogue = {
+  'lookup.completed': {
+    description: 'An email lookup finished.',
+    data: z.looseObject({ email: z.string().min(1), lookup_id: z.string().min(1) }),
+  },
+  'monitor.run.completed': {
+    description: 'A monitor run finished with changes detected.',
+    data: z.looseObject({
+      monitor_id: z.string().min(1),
+      monitor_name: z.string(),
+      run_id: z.string().min(1),
+      total_records: z.number().int().nonnegative(),
+      changes_detected: z.number().int().nonnegative(),
+      credits_used: z.number().nonnegative(),
+    }),
+  },
+  'apikey.created': {
+    description: 'A new API key was created.',
+    data: z.looseObject({ key_id: z.string().min(1), name: z.string(), key_preview: z.string() }),
+  },
+  'apikey.revoked': {
+    description: 'An API key was revoked.',
+    data: z.looseObject({
+      key_id: z.string().min(1),
+      name: z.string(),
+      key_preview: z.string(),
+      revoked_at: z.iso.datetime(),
+    }),
+  },
+  'credits.low': {
+    description: 'Workspace credits dropped below the threshold.',
+    data: z.looseObject({ balance: z.number(), threshold: z.number() }),
+  },
+  'credits.exhausted': {
+    description: 'Workspace credits are fully consumed.',
+    data: z.looseObject({ balance: z.number() }),
+  },
+} as const;
+
+export type EventType = keyof typeof eventCatalogue;
+export type EventData<E extends EventType> = z.infer<(typeof eventCatalogue)[E]['data']>;
+
+export const EVENT_TYPES = Object.keys(eventCatalogue) as [EventType, ...EventType[]];
+export const eventTypeSchema = z.enum(EVENT_TYPES, {
+  error: (issue) =>
+    `unknown event type ${JSON.stringify(issue.input)}; expected one of ${EVENT_TYPES.join(', ')}`,
+});
+
+/** The type a test delivery carries; never subscribable. */
+export const TEST_EVENT_TYPE = 'test';
+
+/** Largest serialized `data` a producer may publish (contract §4). */
+export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+
+const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+/**
+ * One message on the events queue, as producers send it (contract §4, "Publishing").
+ * `data` is checked against the catalogue entry of `event`, and its size is bounded.
+ */
+export const eventMessageSchema = z
+  .object({
+    id: idempotencyKey.optional(),
+    workspace_id: z.string().min(1).max(128),
+    event: eventTypeSchema,
+    data: z.record(z.string(), z.unknown()),
+    created_at: z.iso.datetime().optional(),
+  })
+  .superRefine((message, ctx) => {
+    const result = eventCatalogue[message.event].data.safeParse(message.data);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue({ code: 'custom', path: ['data', ...issue.path], message: issue.message });
+      }
+    }
+    if (Buffer.byteLength(JSON.stringify(message.data)) > MAX_EVENT_DATA_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: `must be at most ${MAX_EVENT_DATA_BYTES} bytes`,
+      });
+    }
+  });
+export type EventMessageIn = z.infer<typeof eventMessageSchema>;
+
+/** The body every receiver gets: serialized once, and those bytes are signed and sent. */
+export interface Envelope {
+  event: string;
+  data: Record<string, unknown>;
+  created_at: string;
+}
+
+/** Serializes the delivery envelope in the contract's field order. */
+export function serializeEnvelope(envelope: Envelope): string {
+  return JSON.stringify({ event: envelope.event, data: envelope.data, created_at: envelope.created_at });
+}

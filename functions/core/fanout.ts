@@ -1,0 +1,82 @@
+import { type DeliveryRecord, expiresAt } from './deliveries.ts';
+import { type EventMessageIn, serializeEnvelope } from './events.ts';
+import { deliveryIdFor } from './ids.ts';
+import type { DeliveryQueue, DeliveryStore, EventStore, WebhookStore } from './ports.ts';
+import type { WebhookRecord } from './webhooks.ts';
+
+export interface FanOutPorts {
+  webhooks: WebhookStore;
+  events: EventStore;
+  deliveries: DeliveryStore;
+  queue: DeliveryQueue;
+}
+
+export interface FanOutResult {
+  eventId: string;
+  /** Deliveries queued by this run. */
+  queued: number;
+  /** True when the event had already been fanned out (a repeat of its id): nothing was done. */
+  duplicate: boolean;
+}
+
+/** The webhooks an event goes to: active ones subscribed to its type. */
+export function subscribedWebhooks(webhooks: WebhookRecord[], eventType: string): WebhookRecord[] {
+  return webhooks.filter((webhook) => webhook.is_active && webhook.events.includes(eventType));
+}
+
+/**
+ * One event → one delivery per subscribed, active webhook of its workspace.
+ *
+ * Idempotent: the event is stored with a conditional put (the first publication of an id wins),
+ * each delivery id is derived from (event time, event id, webhook id) and written with a
+ * conditional put, and the event is marked fanned out only after every delivery is queued. A
+ * repeat of a finished event does nothing; a repeat of one interrupted midway finishes the job.
+ */
+export async function fanOutEvent(
+  ports: FanOutPorts,
+  message: EventMessageIn,
+  options: { fallbackEventId: string; nowMs: number },
+): Promise<FanOutResult> {
+  const { nowMs } = options;
+  const eventId = message.id ?? options.fallbackEventId;
+  const createdAt = message.created_at ?? new Date(nowMs).toISOString();
+  const body = serializeEnvelope({ event: message.event, data: message.data, created_at: createdAt });
+  const { record: event } = await ports.events.putIfAbsent({
+    workspace_id: message.workspace_id,
+    id: eventId,
+    event_type: message.event,
+    body,
+    created_at: createdAt,
+    expires_at: expiresAt(nowMs),
+  });
+  if (event.fanned_out_at) return { eventId, queued: 0, duplicate: true };
+
+  const targets = subscribedWebhooks(await ports.webhooks.list(event.workspace_id), event.event_type);
+  const eventTimeMs = Date.parse(event.created_at);
+  const records: DeliveryRecord[] = targets.map((webhook) => ({
+    webhook_id: webhook.id,
+    id: deliveryIdFor(eventTimeMs, `${event.workspace_id}\n${event.id}\n${webhook.id}`),
+    workspace_id: event.workspace_id,
+    event_type: event.event_type,
+    event_id: event.id,
+    status: 'pending',
+    attempts: 0,
+    response_status: null,
+    response_body: null,
+    error: null,
+    last_attempt_at: null,
+    next_attempt_at: new Date(nowMs).toISOString(),
+    created_at: new Date(nowMs).toISOString(),
+    expires_at: expiresAt(nowMs),
+  }));
+  await Promise.all(records.map((record) => ports.deliveries.createIfAbsent(record)));
+  await ports.queue.enqueue(
+    records.map((record) => ({
+      workspace_id: record.workspace_id,
+      webhook_id: record.webhook_id,
+      delivery_id: record.id,
+    })),
+  );
+  await ports.events.markFannedOut(event.workspace_id, event.id, new Date(nowMs).toISOString());
+  return { eventId, queued: records.length, duplicate: false };
+}

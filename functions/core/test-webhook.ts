@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { Caller } from './api-keys.ts';
+import { decideAfterAttempt, recordAttempt } from './attempt.ts';
+import { type DeliveryRecord, expiresAt } from './deliveries.ts';
+import { serializeEnvelope, TEST_EVENT_TYPE } from './events.ts';
+import { newDeliveryId } from './ids.ts';
+import type { DeliveryStore, SecretResolver, Sender, WebhookStore } from './ports.ts';
+import { buildDeliveryHeaders, HEADERS } from './signing.ts';
+import { requireWebhook } from './webhook-service.ts';
+
+export const TEST_MESSAGE = 'This is a test webhook from Encrata';
+
+/** The test endpoint's answer (contract §3); `delivery_id` is beyond it. */
+export const testWebhookOutSchema = z.object({
+  status: z.enum(['sent', 'failed']),
+  url: z.string(),
+  signature: z.string(),
+  status_code: z.number().int().nullable(),
+  response_body: z.string().nullable(),
+  error: z.string().nullable(),
+  delivery_id: z.string(),
+});
+export type TestWebhookOut = z.infer<typeof testWebhookOutSchema>;
+
+export interface TestWebhookPorts {
+  webhooks: WebhookStore;
+  deliveries: DeliveryStore;
+  secrets: SecretResolver;
+  sender: Sender;
+}
+
+/**
+ * One synchronous attempt with the same signing, headers, timeout and URL rules as a real
+ * delivery (paused webhooks included), recorded as a delivery of type `test`. Never retried.
+ */
+export async function sendTestWebhook(
+  ports: TestWebhookPorts,
+  caller: Caller,
+  id: string,
+  now: () => number,
+): Promise<TestWebhookOut> {
+  const webhook = await requireWebhook(ports, caller, id);
+  const startedMs = now();
+  const body = serializeEnvelope({
+    event: TEST_EVENT_TYPE,
+    data: { message: TEST_MESSAGE },
+    created_at: new Date(startedMs).toISOString(),
+  });
+  const deliveryId = newDeliveryId(startedMs);
+  const headers = buildDeliveryHeaders({
+    secret: await ports.secrets(webhook),
+    deliveryId,
+    eventType: TEST_EVENT_TYPE,
+    body,
+    timestampSeconds: Math.floor(startedMs / 1000),
+  });
+  const outcome = await ports.sender.send({ url: webhook.url, headers, body });
+  const pending: DeliveryRecord = {
+    webhook_id: webhook.id,
+    id: deliveryId,
+    workspace_id: webhook.workspace_id,
+    event_type: TEST_EVENT_TYPE,
+    body,
+    status: 'pending',
+    attempts: 0,
+    response_status: null,
+    response_body: null,
+    error: null,
+    last_attempt_at: null,
+    next_attempt_at: null,
+    created_at: new Date(startedMs).toISOString(),
+    expires_at: expiresAt(startedMs),
+  };
+  // An empty schedule: a test is one attempt, success or failed, never a retry.
+  const decision = decideAfterAttempt({
+    outcome,
+    attemptsMade: 1,
+    schedule: [],
+    nowMs: now(),
+    random: () => 0.5,
+  });
+  const recorded = recordAttempt(pending, outcome, decision, now());
+  await ports.deliveries.createIfAbsent(recorded);
+  return {
+    status: recorded.status === 'success' ? 'sent' : 'failed',
+    url: webhook.url,
+    signature: headers[HEADERS.signature] ?? '',
+    status_code: recorded.response_status,
+    response_body: recorded.response_body,
+    error: recorded.error,
+    delivery_id: deliveryId,
+  };
+}

@@ -1,0 +1,64 @@
+import { changeVisibility, sendToDeadLetterQueue } from '../adapters/sqs/queues.ts';
+import { deliveryMessageSchema } from '../core/deliveries.ts';
+import { dispatchDelivery } from '../core/dispatch.ts';
+import { MetricUnit, metrics } from '../shared/observability.ts';
+import { RetryLaterError, sqsHandler } from '../shared/sqs.ts';
+import { dependencies } from '../shared/wiring.ts';
+
+/**
+ * Dispatcher: one signed POST per deliveries-queue record. A retry hides the message for the next
+ * delay (ChangeMessageVisibility) and reports it as a batch item failure; after the last attempt
+ * the message is moved to the dead-letter queue and the delivery is `failed`.
+ */
+export const handler = sqsHandler(
+  { schema: deliveryMessageSchema, deadLetterQueueUrl: () => dependencies().config.queues.deliveriesDlq },
+  async (message, record, log) => {
+    const deps = dependencies();
+    const result = await dispatchDelivery(deps, message, {
+      schedule: deps.config.retrySchedule,
+      now: Date.now,
+      random: Math.random,
+    });
+    const delivery = result.delivery;
+    log.appendKeys({
+      workspace_id: message.workspace_id,
+      webhook_id: message.webhook_id,
+      delivery_id: message.delivery_id,
+      attempt: delivery?.attempts,
+    });
+    switch (result.action) {
+      case 'done':
+        log.info('delivery settled', {
+          status: delivery?.status,
+          reason: result.reason,
+          response_status: delivery?.response_status,
+        });
+        if (delivery?.status === 'success') metrics.addMetric('DeliverySucceeded', MetricUnit.Count, 1);
+        if (delivery?.status === 'failed') metrics.addMetric('DeliveryStopped', MetricUnit.Count, 1);
+        return;
+      case 'retry':
+        log.info('delivery attempt failed; retry scheduled', {
+          delay_seconds: result.delaySeconds,
+          response_status: result.delivery.response_status,
+          error: result.delivery.error,
+        });
+        metrics.addMetric('DeliveryRetried', MetricUnit.Count, 1);
+        await changeVisibility(
+          deps.sqs,
+          deps.config.queues.deliveries,
+          record.receiptHandle,
+          result.delaySeconds,
+        );
+        throw new RetryLaterError(`retry in ${result.delaySeconds} s`);
+      case 'dead-letter':
+        log.warn('delivery failed for good; message moved to the dead-letter queue', {
+          reason: result.reason,
+          response_status: result.delivery.response_status,
+          error: result.delivery.error,
+        });
+        metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
+        await sendToDeadLetterQueue(deps.sqs, deps.config.queues.deliveriesDlq, record.body, result.reason);
+        return;
+    }
+  },
+);

@@ -1,0 +1,137 @@
+/**
+ * The resource definitions both the CDK stack (lib/) and the local stack (local/) build from,
+ * so the tables and queues that run locally are the ones that are deployed: one source, no drift.
+ * Pure data: no AWS SDK, no aws-cdk-lib.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyDefinition {
+  name: string;
+  type: AttributeType;
+}
+
+export interface TableDefinition {
+  /** Logical name, used for the construct id and the local table name. */
+  logicalName: string;
+  partitionKey: KeyDefinition;
+  sortKey?: KeyDefinition;
+  /** Attribute holding the expiry (epoch seconds); readers filter expired items themselves. */
+  ttlAttribute?: string;
+  globalSecondaryIndexes?: { indexName: string; partitionKey: KeyDefinition; sortKey?: KeyDefinition }[];
+}
+
+export const TABLES = {
+  /** Webhooks by workspace; plus one `#workspace` item per workspace holding the webhook count. */
+  webhooks: {
+    logicalName: 'Webhooks',
+    partitionKey: { name: 'workspace_id', type: 'S' },
+    sortKey: { name: 'id', type: 'S' },
+  },
+  /** Deliveries by webhook; ids sort by time, so a reverse query is newest first. */
+  deliveries: {
+    logicalName: 'Deliveries',
+    partitionKey: { name: 'webhook_id', type: 'S' },
+    sortKey: { name: 'id', type: 'S' },
+    ttlAttribute: 'expires_at',
+  },
+  /** Events by workspace: each event's body stored once however many webhooks it fans out to. */
+  events: {
+    logicalName: 'Events',
+    partitionKey: { name: 'workspace_id', type: 'S' },
+    sortKey: { name: 'id', type: 'S' },
+    ttlAttribute: 'expires_at',
+  },
+  /** API keys by SHA-256 hash, and by workspace for listing and revoking. */
+  apiKeys: {
+    logicalName: 'ApiKeys',
+    partitionKey: { name: 'key_hash', type: 'S' },
+    globalSecondaryIndexes: [
+      {
+        indexName: 'by-workspace',
+        partitionKey: { name: 'workspace_id', type: 'S' },
+        sortKey: { name: 'id', type: 'S' },
+      },
+    ],
+  },
+  /** Fixed-window request counters per API key and minute. */
+  rateLimits: {
+    logicalName: 'RateLimits',
+    partitionKey: { name: 'bucket', type: 'S' },
+    ttlAttribute: 'expires_at',
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableName = keyof typeof TABLES;
+
+/** Function timeouts, in seconds; queue visibility timeouts are derived from them. */
+export const FUNCTION_TIMEOUTS = {
+  api: 10,
+  fanout: 30,
+  dispatcher: 30,
+} as const;
+
+/** AWS's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Receives beyond the number of attempts before SQS itself dead-letters a delivery message. */
+export const DELIVERY_RECEIVE_HEADROOM = 5;
+
+export interface QueueDefinition {
+  logicalName: string;
+  visibilityTimeoutSeconds: number;
+  /** Receives before SQS moves a message to the dead-letter queue (a safety net for crashes). */
+  maxReceiveCount: number;
+  retentionSeconds: number;
+}
+
+const FOURTEEN_DAYS = 14 * 24 * 60 * 60;
+
+/** Default retry schedule (contract §5), seconds between attempts: 8 attempts over ~27.6 h. */
+export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
+
+export const QUEUES = {
+  events: {
+    logicalName: 'Events',
+    visibilityTimeoutSeconds: FUNCTION_TIMEOUTS.fanout * VISIBILITY_TIMEOUT_FACTOR,
+    maxReceiveCount: 5,
+    retentionSeconds: FOURTEEN_DAYS,
+  },
+  deliveries: {
+    logicalName: 'Deliveries',
+    visibilityTimeoutSeconds: FUNCTION_TIMEOUTS.dispatcher * VISIBILITY_TIMEOUT_FACTOR,
+    maxReceiveCount: DEFAULT_RETRY_SCHEDULE_SECONDS.length + 1 + DELIVERY_RECEIVE_HEADROOM,
+    retentionSeconds: FOURTEEN_DAYS,
+  },
+} as const satisfies Record<string, QueueDefinition>;
+
+/** maxReceiveCount for a deliveries queue whose schedule has `retries` delays (attempts = retries + 1). */
+export function deliveryMaxReceiveCount(retries: number): number {
+  return retries + 1 + DELIVERY_RECEIVE_HEADROOM;
+}
+
+/** The SQS event source mappings: batches of up to 10, partial batch failures reported. */
+export const EVENT_SOURCE_BATCH_SIZE = 10;
+
+/** Names of the environment variables the functions read (functions/shared/config.ts). */
+export const ENV = {
+  webhooksTable: 'ENCRATA_WEBHOOKS_TABLE',
+  deliveriesTable: 'ENCRATA_DELIVERIES_TABLE',
+  eventsTable: 'ENCRATA_EVENTS_TABLE',
+  apiKeysTable: 'ENCRATA_API_KEYS_TABLE',
+  rateLimitsTable: 'ENCRATA_RATE_LIMITS_TABLE',
+  eventsQueueUrl: 'ENCRATA_EVENTS_QUEUE_URL',
+  eventsDlqUrl: 'ENCRATA_EVENTS_DLQ_URL',
+  deliveriesQueueUrl: 'ENCRATA_DELIVERIES_QUEUE_URL',
+  deliveriesDlqUrl: 'ENCRATA_DELIVERIES_DLQ_URL',
+  secretKeyArn: 'ENCRATA_SECRET_KEY_ARN',
+  secretKey: 'ENCRATA_SECRET_KEY',
+  retrySchedule: 'ENCRATA_RETRY_SCHEDULE',
+  allowPrivateTargets: 'ENCRATA_ALLOW_PRIVATE_TARGETS',
+  maxWebhooks: 'ENCRATA_MAX_WEBHOOKS',
+  rateLimitPerMinute: 'ENCRATA_RATE_LIMIT_PER_MINUTE',
+  dynamodbEndpoint: 'ENCRATA_DYNAMODB_ENDPOINT',
+  sqsEndpoint: 'ENCRATA_SQS_ENDPOINT',
+  /** Local stack only: extra CA certificates (PEM) the sender trusts, e.g. the local receiver's. */
+  extraCaFile: 'ENCRATA_EXTRA_CA_FILE',
+} as const;

@@ -1,0 +1,177 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Caller } from '../core/api-keys.ts';
+import {
+  MalformedJsonError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  toHttpError,
+  UnauthorizedError,
+} from '../core/errors.ts';
+import { API_KEY_PATTERN, hashApiKey } from '../core/ids.ts';
+import type { RateLimitState } from '../core/ports.ts';
+import { parseOrThrow } from '../core/validation.ts';
+import { RATE_LIMITED_PREFIX } from '../routes.ts';
+import { logger } from './observability.ts';
+import { dependencies } from './wiring.ts';
+
+/** Largest request body the management API accepts (contract §1). */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** `last_used` is written at most this often per key, to keep authentication to one read. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResponse = APIGatewayProxyStructuredResultV2;
+
+export interface HttpResult {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What the middlewares learn about a request, carried on the Lambda context to the handler. */
+interface RequestContext extends Context {
+  caller?: Caller;
+  rateLimit?: RateLimitState;
+}
+
+type Request = middy.Request<HttpEvent, HttpResponse, Error, RequestContext>;
+type Middleware = MiddlewareObj<HttpEvent, HttpResponse, Error, RequestContext>;
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+
+/** Builds a JSON result whose body went through `schema`, so nothing outside it can leak. */
+export function json<S extends z.ZodType>(statusCode: number, schema: S, value: z.input<S>): HttpResult {
+  return { statusCode, body: schema.parse(value) };
+}
+
+export function noContent(): HttpResult {
+  return { statusCode: 204 };
+}
+
+function rateLimitHeaders(state: RateLimitState | undefined): Record<string, string> {
+  if (!state) return {};
+  return {
+    'X-RateLimit-Limit': String(state.limit),
+    'X-RateLimit-Remaining': String(state.remaining),
+    'X-RateLimit-Reset': String(state.resetAt),
+  };
+}
+
+function toResponse(result: HttpResult, state: RequestContext): HttpResponse {
+  const headers = {
+    ...(result.body === undefined ? {} : JSON_HEADERS),
+    ...rateLimitHeaders(state.rateLimit),
+    ...result.headers,
+  };
+  return result.body === undefined
+    ? { statusCode: result.statusCode, headers, body: '' }
+    : { statusCode: result.statusCode, headers, body: JSON.stringify(result.body) };
+}
+
+function header(event: HttpEvent, name: string): string | undefined {
+  return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
+}
+
+/** Resolves the Bearer key to its workspace; every failure is the same 401. */
+async function authenticate(event: HttpEvent, nowMs: number): Promise<Caller> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '');
+  const key = match?.[1];
+  if (!key || !API_KEY_PATTERN.test(key)) throw new UnauthorizedError();
+  const { apiKeys } = dependencies();
+  const keyHash = hashApiKey(key);
+  const record = await apiKeys.findByHash(keyHash);
+  if (!record || record.revoked_at !== null) throw new UnauthorizedError();
+  if (!record.last_used || nowMs - Date.parse(record.last_used) > LAST_USED_RESOLUTION_MS) {
+    await apiKeys.touch(keyHash, new Date(nowMs).toISOString()).catch((error: unknown) => {
+      logger.warn('could not record last_used for an API key', { key_id: record.id, error });
+    });
+  }
+  return { workspaceId: record.workspace_id, keyId: record.id };
+}
+
+/** Authentication, then the per-key rate limit on the webhook endpoints. */
+function authentication(): Middleware {
+  return {
+    before: async (request: Request) => {
+      const now = Date.now();
+      const caller = await authenticate(request.event, now);
+      request.context.caller = caller;
+      logger.appendKeys({ workspace_id: caller.workspaceId, key_id: caller.keyId });
+      if (request.event.rawPath.startsWith(RATE_LIMITED_PREFIX)) {
+        const { rateLimiter, config } = dependencies();
+        const state = await rateLimiter.hit(caller.keyId, now, config.rateLimitPerMinute);
+        request.context.rateLimit = state;
+        if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
+      }
+    },
+  };
+}
+
+/** The one place errors become responses: domain errors by the table, anything else a logged 500. */
+function errorResponses(): Middleware {
+  return {
+    onError: async (request: Request) => {
+      const mapped = toHttpError(request.error);
+      if (mapped.statusCode >= 500) logger.error('unhandled error', { error: request.error });
+      request.response = toResponse(
+        { statusCode: mapped.statusCode, body: mapped.body, headers: mapped.headers },
+        request.context,
+      );
+    },
+  };
+}
+
+export function readJsonBody(event: HttpEvent): unknown {
+  if (!event.body) return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MalformedJsonError();
+  }
+}
+
+export interface HttpInput<B, Q> {
+  body: B;
+  query: Q;
+  caller: Caller;
+  event: HttpEvent;
+}
+
+interface Spec<BS extends z.ZodType | undefined, QS extends z.ZodType | undefined> {
+  /** Whether a Bearer API key is required (every route but health and the OpenAPI document). */
+  authenticated?: boolean;
+  body?: BS;
+  query?: QS;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/**
+ * The HTTP handler factory: logging context, authentication and rate limit, body and query parsed
+ * with zod, the response serialized, and every error mapped once. The middleware order lives here.
+ */
+export function httpHandler<
+  BS extends z.ZodType | undefined = undefined,
+  QS extends z.ZodType | undefined = undefined,
+>(spec: Spec<BS, QS>, handle: (input: HttpInput<Out<BS>, Out<QS>>) => Promise<HttpResult>) {
+  const stack = middy<HttpEvent, HttpResponse, Error, RequestContext>().use(
+    injectLambdaContext(logger, { resetKeys: true }),
+  );
+  if (spec.authenticated ?? true) stack.use(authentication());
+  return stack.use(errorResponses()).handler(async (event, context) => {
+    const body = (spec.body ? parseOrThrow(spec.body, readJsonBody(event) ?? {}) : undefined) as Out<BS>;
+    const query = (
+      spec.query ? parseOrThrow(spec.query, event.queryStringParameters ?? {}) : undefined
+    ) as Out<QS>;
+    // Unauthenticated routes never read `caller`; the empty one cannot match any workspace.
+    const caller = context.caller ?? { workspaceId: '', keyId: '' };
+    return toResponse(await handle({ body, query, caller, event }), context);
+  });
+}

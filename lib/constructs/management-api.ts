@@ -1,0 +1,151 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FUNCTION_TIMEOUTS, type TableName } from '../../functions/resources.ts';
+import { FALLBACK_HANDLER, ROUTES, type RouteDefinition } from '../../functions/routes.ts';
+import { NodeFunction } from './node-function.ts';
+import type { SecretKey } from './secret-key.ts';
+import type { Tables } from './tables.ts';
+
+/**
+ * One JSON object per request. It names the caller only by IP: no header is logged, so the
+ * Authorization header (the API key) can never reach the logs.
+ */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  path: '$context.path',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  latency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+});
+
+const AUTH_IN_HANDLER_REASON =
+  'Authentication is done by the handler middleware (Bearer API key, SHA-256 lookup): an HTTP API ' +
+  'Lambda authorizer cannot customise its 401 body, and the contract requires ' +
+  '{"error":"Unauthorized","code":"unauthorized"}. Public routes (health, openapi, $default 404/405) need none.';
+
+export interface ManagementApiThrottle {
+  /** Steady-state requests per second across the stage. */
+  readonly rateLimit: number;
+  /** Requests allowed in a burst above the steady rate. */
+  readonly burstLimit: number;
+}
+
+export interface ManagementApiProps {
+  readonly tables: Tables;
+  readonly secretKey: SecretKey;
+  /** The queues a route may send to (`RouteDefinition.sends`). */
+  readonly queues: Record<'events' | 'deliveries', sqs.IQueue>;
+  /** Environment of every route function (table names, queue URLs, secret ARN, limits). */
+  readonly environment: Record<string, string>;
+  /**
+   * Stage-wide throttling, in front of the per-key rate limit the handlers enforce.
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly throttle?: ManagementApiThrottle;
+  /** Timeout of each route function. @default FUNCTION_TIMEOUTS.api seconds */
+  readonly timeout?: Duration;
+  /** How long function and access logs are kept. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The management API (contract §3): an HTTP API with one route and one function per entry of
+ * `ROUTES` (functions/routes.ts), and a `$default` route whose function answers 404/405 in the
+ * contract's error format, so API Gateway's own `{"message":"Not Found"}` is never returned.
+ */
+export class ManagementApi extends Construct {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly accessLogGroup: logs.LogGroup;
+  /** Route functions by `RouteDefinition.handler`, plus the fallback under `FALLBACK_HANDLER`. */
+  readonly functions: ReadonlyMap<string, NodeFunction>;
+  /** Base URL of the API (ends with `/`); API paths start with `api/`. */
+  readonly apiUrl: string;
+
+  constructor(scope: Construct, id: string, props: ManagementApiProps) {
+    super(scope, id);
+    const functions = new Map<string, NodeFunction>();
+    const makeFunction = (handler: string, description: string): NodeFunction => {
+      const fn = new NodeFunction(this, `${toPascalCase(handler)}Handler`, {
+        entry: `functions/api/${handler}.ts`,
+        description,
+        timeout: props.timeout ?? Duration.seconds(FUNCTION_TIMEOUTS.api),
+        environment: props.environment,
+        logRetention: props.logRetention,
+      });
+      functions.set(handler, fn);
+      return fn;
+    };
+
+    const fallback = makeFunction(FALLBACK_HANDLER, 'Answers unknown paths (404) and wrong methods (405)');
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'encrata-webhooks management API',
+      defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback.function),
+      // The default stage is added below, because only addStage() takes throttling and access logs.
+      createDefaultStage: false,
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+      },
+    });
+    this.apiUrl = this.stage.url;
+
+    for (const route of ROUTES) {
+      const fn = makeFunction(route.handler, `${route.method} ${route.path}`);
+      this.grantRouteAccess(fn, route, props);
+      new apigwv2.HttpRoute(this, `${toPascalCase(route.handler)}Route`, {
+        httpApi: this.httpApi,
+        routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
+        integration: new HttpLambdaIntegration(`${toPascalCase(route.handler)}Integration`, fn.function),
+      });
+    }
+    this.functions = functions;
+
+    Validations.of(this).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTH_IN_HANDLER_REASON });
+  }
+
+  private grantRouteAccess(fn: NodeFunction, route: RouteDefinition, props: ManagementApiProps): void {
+    for (const [name, access] of Object.entries(route.tables) as [TableName, 'read' | 'write'][]) {
+      props.tables.grant(name, fn, access);
+    }
+    for (const queue of route.sends ?? []) props.queues[queue].grantSendMessages(fn);
+    if (route.usesSecretKey) props.secretKey.grantRead(fn);
+    if (route.authenticated) {
+      // The auth middleware looks the key up by hash and records last_used; the rate limiter
+      // increments a counter per key and minute.
+      props.tables.grant('apiKeys', fn, 'write');
+      props.tables.grant('rateLimits', fn, 'write');
+    }
+  }
+}
+
+/** `webhooks-get` → `WebhooksGet`: stable construct ids (hence logical ids) from the route table. */
+function toPascalCase(name: string): string {
+  return name
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+}

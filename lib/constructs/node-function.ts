@@ -1,0 +1,104 @@
+import * as path from 'node:path';
+import { type Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The service name and metrics namespace every function reports under (Powertools reads these). */
+const POWERTOOLS_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'encrata-webhooks',
+  POWERTOOLS_METRICS_NAMESPACE: 'Encrata/Webhooks',
+} as const;
+
+export interface NodeFunctionProps {
+  /** Handler entry file, relative to `projectRoot` (e.g. `functions/fanout/handler.ts`); it exports `handler`. */
+  readonly entry: string;
+  /** Maximum run time of one invocation. */
+  readonly timeout: Duration;
+  /** Human-readable description shown in the Lambda console. @default - none */
+  readonly description?: string;
+  /** Environment variables, added to the Powertools and source-map variables every function gets. @default - none */
+  readonly environment?: Record<string, string>;
+  /** Memory in MiB; CPU scales with it. @default 256 */
+  readonly memorySize?: number;
+  /** How long the function's logs are kept. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Directory holding package.json, package-lock.json and tsconfig.json; `entry` is resolved against it.
+   * The CDK CLI and jest both run from the project root, which is why the working directory is the default
+   * (lib/ cannot use `import.meta` because jest compiles it to CommonJS).
+   * @default process.cwd()
+   */
+  readonly projectRoot?: string;
+}
+
+/**
+ * The one way this project makes a Lambda function: Node.js 24 on arm64, bundled locally by esbuild
+ * (AWS SDK included, so the deployed SDK is the version we pinned and tested), JSON logs into an
+ * explicit log group with retention, and active X-Ray tracing.
+ */
+export class NodeFunction extends Construct implements iam.IGrantable {
+  readonly function: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+  readonly grantPrincipal: iam.IPrincipal;
+
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    super(scope, id);
+    const projectRoot = props.projectRoot ?? process.cwd();
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+
+    // An explicit role instead of AWSLambdaBasicExecutionRole: the managed policy allows writing to
+    // every log group in the account, this one only to the function's own.
+    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(projectRoot, props.entry),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        ...POWERTOOLS_ENVIRONMENT,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        // Stack traces only need the mappings; embedding the sources would roughly double the asset.
+        sourcesContent: false,
+        target: 'node24',
+        // CommonJS needs no import.meta or top-level-await support from dependencies and loads fastest.
+        format: nodejs.OutputFormat.CJS,
+        // Prefer ES module builds so esbuild can tree-shake the AWS SDK and Powertools.
+        mainFields: ['module', 'main'],
+        // Bundle everything, the AWS SDK included: the runtime's SDK version is not the one we test.
+        externalModules: [],
+        bundleAwsSDK: true,
+      },
+    });
+    this.grantPrincipal = this.function.grantPrincipal;
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+    });
+  }
+}

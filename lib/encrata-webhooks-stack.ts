@@ -1,0 +1,108 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENV, TABLES, type TableName } from '../functions/resources.ts';
+import { EventPipeline } from './constructs/event-pipeline.ts';
+import { ManagementApi } from './constructs/management-api.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { SecretKey } from './constructs/secret-key.ts';
+import { Tables } from './constructs/tables.ts';
+
+export interface EncrataWebhooksStackProps extends StackProps {
+  /**
+   * Delays between delivery attempts, in seconds.
+   * @default DEFAULT_RETRY_SCHEDULE_SECONDS (contract §5)
+   */
+  readonly retrySchedule?: readonly number[];
+  /** How long function and access logs are kept. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Removal policy of the stateful resources (tables, secret key). DESTROY is for throw-away
+   * development stacks only.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Maximum webhooks per workspace (contract §2). @default 50 */
+  readonly maxWebhooksPerWorkspace?: number;
+  /** Requests per minute per API key on /api/webhooks* (contract §1). @default 30 */
+  readonly rateLimitPerMinute?: number;
+}
+
+/** The webhook system: tables, secret key, event pipeline, management API and alarms. */
+export class EncrataWebhooksStack extends Stack {
+  readonly tables: Tables;
+  readonly pipeline: EventPipeline;
+  readonly api: ManagementApi;
+
+  constructor(scope: Construct, id: string, props: EncrataWebhooksStackProps = {}) {
+    super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.tables = new Tables(this, 'Tables', { removalPolicy });
+    const secretKey = new SecretKey(this, 'SecretKey', { removalPolicy });
+
+    // One environment for every function: functions/shared/config.ts validates it at cold start.
+    const environment: Record<string, string> = {
+      [ENV.webhooksTable]: this.tables.webhooks.tableName,
+      [ENV.deliveriesTable]: this.tables.deliveries.tableName,
+      [ENV.eventsTable]: this.tables.events.tableName,
+      [ENV.apiKeysTable]: this.tables.apiKeys.tableName,
+      [ENV.rateLimitsTable]: this.tables.rateLimits.tableName,
+      [ENV.secretKeyArn]: secretKey.secretArn,
+      [ENV.maxWebhooks]: String(props.maxWebhooksPerWorkspace ?? 50),
+      [ENV.rateLimitPerMinute]: String(props.rateLimitPerMinute ?? 30),
+    };
+
+    this.pipeline = new EventPipeline(this, 'Pipeline', {
+      tables: this.tables,
+      secretKey,
+      environment,
+      retrySchedule: props.retrySchedule,
+      logRetention: props.logRetention,
+    });
+
+    this.api = new ManagementApi(this, 'Api', {
+      tables: this.tables,
+      secretKey,
+      queues: { events: this.pipeline.eventsQueue, deliveries: this.pipeline.deliveriesQueue },
+      environment: this.pipeline.environment,
+      logRetention: props.logRetention,
+    });
+
+    new Monitoring(this, 'Monitoring', {
+      deadLetterQueues: {
+        Events: this.pipeline.eventsDeadLetterQueue,
+        Deliveries: this.pipeline.deliveriesDeadLetterQueue,
+      },
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiUrl, description: 'Management API base URL' });
+    new CfnOutput(this, 'EventsQueueUrl', {
+      value: this.pipeline.eventsQueue.queueUrl,
+      description: 'Producers publish events here',
+    });
+    new CfnOutput(this, 'EventsQueueArn', { value: this.pipeline.eventsQueue.queueArn });
+    new CfnOutput(this, 'EventsDeadLetterQueueUrl', { value: this.pipeline.eventsDeadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DeliveriesDeadLetterQueueUrl', {
+      value: this.pipeline.deliveriesDeadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'SecretKeyArn', { value: secretKey.secretArn });
+    for (const name of Object.keys(TABLES) as TableName[]) {
+      new CfnOutput(this, `${TABLES[name].logicalName}TableName`, {
+        value: this.tables.table(name).tableName,
+      });
+    }
+  }
+
+  /** The queue producers publish events to (contract §4, "Publishing"). */
+  get eventsQueue(): sqs.IQueue {
+    return this.pipeline.eventsQueue;
+  }
+
+  /** Lets `grantee` (e.g. a Lambda in another stack) publish events. */
+  grantPublish(grantee: iam.IGrantable): iam.Grant {
+    return this.pipeline.grantPublish(grantee);
+  }
+}

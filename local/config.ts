@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { API_KEY_PATTERN } from '../functions/core/ids.ts';
+import { parseRetrySchedule } from '../functions/core/retry.ts';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../functions/resources.ts';
+
+/** A configuration problem, told in one sentence; `npm start` prints it and exits non-zero. */
+export class LocalConfigError extends Error {}
+
+export interface LocalConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  devApiKey: string | undefined;
+  retrySchedule: number[];
+  allowPrivateTargets: boolean;
+  logLevel: string;
+}
+
+const schema = z.object({
+  PORT: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || (/^\d{1,5}$/.test(v) && Number(v) <= 65535), {
+      message: 'PORT must be a whole number between 0 and 65535',
+    }),
+  ENCRATA_HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).optional(),
+  ENCRATA_DATA_DIR: z.string().min(1, 'ENCRATA_DATA_DIR must not be empty').optional(),
+  ENCRATA_DEV_API_KEY: z
+    .string()
+    .regex(API_KEY_PATTERN, 'ENCRATA_DEV_API_KEY must be enc_live_ followed by 32 letters or digits')
+    .optional(),
+  ENCRATA_RETRY_SCHEDULE: z.string().optional(),
+  ENCRATA_ALLOW_PRIVATE_TARGETS: z
+    .enum(['0', '1'], { error: 'ENCRATA_ALLOW_PRIVATE_TARGETS must be 1 or 0' })
+    .optional(),
+  ENCRATA_LOG_LEVEL: z
+    .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'], {
+      error: 'ENCRATA_LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT',
+    })
+    .optional(),
+});
+
+/** Reads the local stack's configuration from the environment (README, "Configuration"). */
+export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
+  const empty = (v: string | undefined) => (v === '' ? undefined : v);
+  const result = schema.safeParse({
+    PORT: empty(env.PORT),
+    ENCRATA_HOST: empty(env.ENCRATA_HOST),
+    ENCRATA_DATA_DIR: env.ENCRATA_DATA_DIR,
+    ENCRATA_DEV_API_KEY: empty(env.ENCRATA_DEV_API_KEY),
+    ENCRATA_RETRY_SCHEDULE: empty(env.ENCRATA_RETRY_SCHEDULE),
+    ENCRATA_ALLOW_PRIVATE_TARGETS: empty(env.ENCRATA_ALLOW_PRIVATE_TARGETS),
+    ENCRATA_LOG_LEVEL: empty(env.ENCRATA_LOG_LEVEL),
+  });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? 'configuration');
+    const message = issue?.message ?? 'invalid';
+    const shown = JSON.stringify(env[name] ?? '');
+    throw new LocalConfigError(
+      `${message.startsWith(name) ? message : `${name}: ${message}`} (got ${shown}).`,
+    );
+  }
+  const e = result.data;
+  let retrySchedule: number[] = [...DEFAULT_RETRY_SCHEDULE_SECONDS];
+  if (e.ENCRATA_RETRY_SCHEDULE) {
+    try {
+      retrySchedule = parseRetrySchedule(e.ENCRATA_RETRY_SCHEDULE);
+    } catch (error) {
+      throw new LocalConfigError(`ENCRATA_RETRY_SCHEDULE: ${(error as Error).message}.`);
+    }
+  }
+  return {
+    port: e.PORT === undefined ? 3000 : Number(e.PORT),
+    host: e.ENCRATA_HOST ?? '127.0.0.1',
+    dataDir: resolve(e.ENCRATA_DATA_DIR ?? '.local'),
+    devApiKey: e.ENCRATA_DEV_API_KEY,
+    retrySchedule,
+    allowPrivateTargets: e.ENCRATA_ALLOW_PRIVATE_TARGETS === '1',
+    logLevel: (e.ENCRATA_LOG_LEVEL ?? 'INFO').toUpperCase(),
+  };
+}

@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ENV, FUNCTION_TIMEOUTS } from '../functions/resources.ts';
+import { ensureReceiverCertificate } from './certificates.ts';
+import { type LocalConfig, LocalConfigError } from './config.ts';
+import { type Emulators, startEmulators } from './emulators.ts';
+import { SqsEventSource } from './event-source.ts';
+
+export const DEV_WORKSPACE_ID = 'ws_dev';
+
+/** What `READY` prints and `stack.json` holds (contract §6). */
+export interface StackInfo {
+  api_url: string;
+  dashboard_url: string;
+  workspace_id: string;
+  api_key: string;
+  sqs_endpoint: string;
+  events_queue_url: string;
+  events_dlq_url: string;
+  deliveries_queue_url: string;
+  deliveries_dlq_url: string;
+  dynamodb_endpoint: string;
+  tables: Record<string, string>;
+  data_dir: string;
+  pid: number;
+}
+
+export interface LocalStack {
+  info: StackInfo;
+  stop(): Promise<void>;
+}
+
+/** Ensures the data directory exists and is writable, or says so in one sentence. */
+export function prepareDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.W_OK);
+    const probe = join(dataDir, '.write-test');
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new LocalConfigError(`ENCRATA_DATA_DIR "${dataDir}" is not a writable directory (${code}).`);
+  }
+}
+
+/** A value kept in the data directory across restarts, generated on first use. */
+function persistentValue(dataDir: string, file: string, generate: () => string): string {
+  const path = join(dataDir, file);
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    const value = generate();
+    writeFileSync(path, `${value}\n`, { mode: 0o600 });
+    return value;
+  }
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new LocalConfigError(`Port ${port} is already in use; set PORT to a free port.`);
+    if (code === 'EACCES')
+      throw new LocalConfigError(`Port ${port} needs privileges this user lacks; set PORT above 1023.`);
+    throw error;
+  }
+  return (server.address() as AddressInfo).port;
+}
+
+/** The environment the functions read (functions/shared/config.ts), pointing at the emulators. */
+function functionEnvironment(
+  cfg: LocalConfig,
+  emulators: Emulators,
+  secretKeyHex: string,
+): Record<string, string> {
+  return {
+    POWERTOOLS_LOG_LEVEL: cfg.logLevel,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'false',
+    [ENV.webhooksTable]: emulators.tables.webhooks,
+    [ENV.deliveriesTable]: emulators.tables.deliveries,
+    [ENV.eventsTable]: emulators.tables.events,
+    [ENV.apiKeysTable]: emulators.tables.apiKeys,
+    [ENV.rateLimitsTable]: emulators.tables.rateLimits,
+    [ENV.eventsQueueUrl]: emulators.queues.events.url,
+    [ENV.eventsDlqUrl]: emulators.queues.events.dlqUrl,
+    [ENV.deliveriesQueueUrl]: emulators.queues.deliveries.url,
+    [ENV.deliveriesDlqUrl]: emulators.queues.deliveries.dlqUrl,
+    [ENV.secretKey]: secretKeyHex,
+    [ENV.retrySchedule]: cfg.retrySchedule.join(','),
+    [ENV.allowPrivateTargets]: cfg.allowPrivateTargets ? '1' : '0',
+    [ENV.dynamodbEndpoint]: emulators.dynamodbEndpoint,
+    [ENV.sqsEndpoint]: emulators.sqsEndpoint,
+  };
+}
+
+/**
+ * Starts the whole system in this process: emulators, the functions' environment, the seeded dev
+ * workspace and key, the API Gateway emulation and the two SQS event source mappings.
+ * Functions are imported only after their environment is set, as Lambda would.
+ */
+export async function startLocalStack(
+  cfg: LocalConfig,
+  log: (line: string) => void = () => {},
+): Promise<LocalStack> {
+  prepareDataDir(cfg.dataDir);
+  // The SDK wants a region and credentials even for emulators; real ones are never needed here.
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  let ready = false;
+  let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  const server = createServer((req, res) => {
+    if (!ready || !handle) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(JSON.stringify({ error: 'The local stack is starting', code: 'starting' }));
+      return;
+    }
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 5000;
+  const port = await listen(server, cfg.port, cfg.host);
+  const hostForUrl = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+  const apiUrl = `http://${hostForUrl}:${port}`;
+
+  let emulators: Emulators;
+  try {
+    emulators = await startEmulators({ dataDir: cfg.dataDir, retries: cfg.retrySchedule.length });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  const secretKeyHex = persistentValue(cfg.dataDir, 'secret-key', () => randomBytes(32).toString('hex'));
+  // `npm run receiver` serves this certificate; trusting it here means no extra step for a newcomer.
+  const receiverCertificate = await ensureReceiverCertificate(cfg.dataDir);
+  Object.assign(process.env, functionEnvironment(cfg, emulators, secretKeyHex), {
+    [ENV.extraCaFile]: receiverCertificate.certFile,
+  });
+
+  const { QUEUE_HANDLERS } = await import('./handlers.ts');
+  const { handleHttp } = await import('./server.ts');
+  const { ensureApiKey } = await import('./seed.ts');
+  const { generateApiKey } = await import('../functions/core/ids.ts');
+  const apiKey = cfg.devApiKey ?? persistentValue(cfg.dataDir, 'dev-api-key', generateApiKey);
+  await ensureApiKey({ key: apiKey, workspaceId: DEV_WORKSPACE_ID, name: 'Local development key' });
+
+  const onError = (source: string) => (error: unknown) =>
+    log(`${source}: ${(error as Error).message ?? error}`);
+  const sources = [
+    new SqsEventSource({
+      sqs: emulators.sqs,
+      queueUrl: emulators.queues.events.url,
+      queueArn: emulators.queues.events.arn,
+      functionName: 'fanout',
+      timeoutSeconds: FUNCTION_TIMEOUTS.fanout,
+      handler: QUEUE_HANDLERS.fanout,
+      onError: onError('fanout'),
+    }),
+    new SqsEventSource({
+      sqs: emulators.sqs,
+      queueUrl: emulators.queues.deliveries.url,
+      queueArn: emulators.queues.deliveries.arn,
+      functionName: 'dispatcher',
+      timeoutSeconds: FUNCTION_TIMEOUTS.dispatcher,
+      handler: QUEUE_HANDLERS.dispatcher,
+      concurrency: 4,
+      onError: onError('dispatcher'),
+    }),
+  ];
+  for (const source of sources) source.start();
+  handle = handleHttp;
+  ready = true;
+
+  const info: StackInfo = {
+    api_url: apiUrl,
+    dashboard_url: `${apiUrl}/`,
+    workspace_id: DEV_WORKSPACE_ID,
+    api_key: apiKey,
+    sqs_endpoint: emulators.sqsEndpoint,
+    events_queue_url: emulators.queues.events.url,
+    events_dlq_url: emulators.queues.events.dlqUrl,
+    deliveries_queue_url: emulators.queues.deliveries.url,
+    deliveries_dlq_url: emulators.queues.deliveries.dlqUrl,
+    dynamodb_endpoint: emulators.dynamodbEndpoint,
+    tables: emulators.tables,
+    data_dir: cfg.dataDir,
+    pid: process.pid,
+  };
+  writeFileSync(join(cfg.dataDir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    info,
+    stop: () => {
+      stopping ??= (async () => {
+        ready = false;
+        server.close();
+        server.closeAllConnections();
+        await Promise.all(sources.map((source) => source.stop()));
+        await emulators.stop();
+        rmSync(join(cfg.dataDir, 'stack.json'), { force: true });
+      })();
+      return stopping;
+    },
+  };
+}

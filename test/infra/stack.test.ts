@@ -1,0 +1,395 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import {
+  DEFAULT_RETRY_SCHEDULE_SECONDS,
+  deliveryMaxReceiveCount,
+  ENV,
+  TABLES,
+  type TableName,
+} from '../../functions/resources.ts';
+import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes.ts';
+import {
+  actionsOf,
+  outputTarget,
+  type Resource,
+  referencedId,
+  referencedIds,
+  resource,
+  resourcesOfType,
+  statementsOf,
+  synthesize,
+} from './support.ts';
+
+const FOURTEEN_DAYS_SECONDS = 1_209_600;
+const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+let template: Template;
+let functions: Record<string, Resource>;
+/** Logical id of each table, found through the stack's `<Name>TableName` outputs. */
+let tableIds: Record<TableName, string>;
+
+beforeAll(() => {
+  template = synthesize().template;
+  functions = resourcesOfType(template, 'AWS::Lambda::Function');
+  tableIds = Object.fromEntries(
+    TABLE_NAMES.map((name) => [name, outputTarget(template, `${TABLES[name].logicalName}TableName`)]),
+  ) as Record<TableName, string>;
+});
+
+function functionIdByDescription(description: string): string {
+  const matches = Object.entries(functions).filter(([, fn]) => fn.Properties.Description === description);
+  if (matches.length !== 1)
+    throw new Error(`expected one function described "${description}", got ${matches.length}`);
+  return (matches[0] as [string, Resource])[0];
+}
+
+/** The function consuming a queue, through its event source mapping. */
+function consumerOf(queueId: string): { mapping: Resource; functionId: string } {
+  const mappings = Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')).filter(
+    (mapping) => referencedId(mapping.Properties.EventSourceArn) === queueId,
+  );
+  expect(mappings).toHaveLength(1);
+  const mapping = mappings[0] as Resource;
+  return { mapping, functionId: referencedId(mapping.Properties.FunctionName) };
+}
+
+function environmentOf(functionId: string): Record<string, unknown> {
+  return resource(template, functionId).Properties.Environment.Variables;
+}
+
+/** The deliveries queue has no output of its own: found through the environment the functions get. */
+function deliveriesQueueId(): string {
+  return referencedId(environmentOf(Object.keys(functions)[0] as string)[ENV.deliveriesQueueUrl]);
+}
+
+describe('management API', () => {
+  test('has one route per ROUTES entry plus $default, none with an API Gateway authorizer', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
+    const keys = routes.map((route) => route.Properties.RouteKey).sort();
+    expect(keys).toEqual([...ROUTES.map((route) => `${route.method} ${route.path}`), '$default'].sort());
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('NONE');
+  });
+
+  test('routes each key to the function made for that route, and $default to the fallback', () => {
+    const integrations = resourcesOfType(template, 'AWS::ApiGatewayV2::Integration');
+    const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
+    const targetFunction = (routeKey: string): string => {
+      const route = routes.find((candidate) => candidate.Properties.RouteKey === routeKey) as Resource;
+      const [integrationId] = [...referencedIds(route.Properties.Target)];
+      const integration = integrations[integrationId as string] as Resource;
+      return referencedId(integration.Properties.IntegrationUri);
+    };
+    for (const route of ROUTES) {
+      const key = `${route.method} ${route.path}`;
+      expect(targetFunction(key)).toBe(functionIdByDescription(key));
+      expect(targetFunction(key)).toMatch(new RegExp(`^Api${route.handler.replaceAll('-', '')}Handler`, 'i'));
+    }
+    expect(targetFunction('$default')).toMatch(new RegExp(`^Api${FALLBACK_HANDLER}Handler`, 'i'));
+  });
+
+  test('the $default stage is throttled and access-logged as JSON without request headers', () => {
+    const stages = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    const stage = (stages[0] as Resource).Properties;
+    expect(stage.StageName).toBe('$default');
+    expect(stage.AutoDeploy).toBe(true);
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 });
+
+    const format = JSON.parse(stage.AccessLogSettings.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      method: '$context.httpMethod',
+      path: '$context.path',
+      status: '$context.status',
+      latency: '$context.responseLatency',
+    });
+    expect(stage.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
+    const logGroup = resource(template, referencedId(stage.AccessLogSettings.DestinationArn));
+    expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup.Properties.RetentionInDays).toBe(30);
+  });
+
+  test.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s gets exactly the table, queue and secret access its route declares',
+    (key, route) => {
+      const statements = statementsOf(template, functionIdByDescription(key));
+      const tablesWith = (action: string): string[] =>
+        TABLE_NAMES.filter((name) =>
+          statements.some(
+            (statement) =>
+              actionsOf(statement).includes(action) && referencedIds(statement.Resource).has(tableIds[name]),
+          ),
+        ).sort();
+
+      const auth: TableName[] = route.authenticated ? ['apiKeys', 'rateLimits'] : [];
+      const declared = Object.entries(route.tables) as [TableName, 'read' | 'write'][];
+      const readable = [...new Set([...declared.map(([name]) => name), ...auth])].sort();
+      const writable = [
+        ...new Set([...declared.filter(([, access]) => access === 'write').map(([name]) => name), ...auth]),
+      ].sort();
+      expect(tablesWith('dynamodb:GetItem')).toEqual(readable);
+      expect(tablesWith('dynamodb:PutItem')).toEqual(writable);
+
+      const sendsTo = statements
+        .filter((statement) => actionsOf(statement).includes('sqs:SendMessage'))
+        .flatMap((statement) => [...referencedIds(statement.Resource)]);
+      const expectedQueues = (route.sends ?? []).map((queue) =>
+        queue === 'events' ? outputTarget(template, 'EventsQueueArn') : deliveriesQueueId(),
+      );
+      expect(sendsTo).toEqual(expectedQueues);
+
+      const readsSecret = statements.some((statement) =>
+        actionsOf(statement).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(readsSecret).toBe(route.usesSecretKey === true);
+    },
+  );
+});
+
+describe('functions', () => {
+  test('one per route, the fallback, the fan-out and the dispatcher', () => {
+    expect(Object.keys(functions)).toHaveLength(ROUTES.length + 3);
+  });
+
+  test('all run Node.js 24 on arm64 with JSON logs into a log group with retention, and tracing', () => {
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig.LogFormat).toBe('JSON');
+      const logGroup = resource(template, referencedId(fn.Properties.LoggingConfig.LogGroup));
+      expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+      expect(logGroup.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  test('all get the full configuration as generated resource names, never literals', () => {
+    const queueIds = new Set(Object.keys(resourcesOfType(template, 'AWS::SQS::Queue')));
+    for (const fn of Object.values(functions)) {
+      const env = fn.Properties.Environment.Variables;
+      for (const name of TABLE_NAMES) {
+        const variable = ENV[`${name}Table`];
+        expect({ variable, value: env[variable] }).toEqual({ variable, value: { Ref: tableIds[name] } });
+      }
+      for (const variable of [
+        ENV.eventsQueueUrl,
+        ENV.eventsDlqUrl,
+        ENV.deliveriesQueueUrl,
+        ENV.deliveriesDlqUrl,
+      ]) {
+        expect(queueIds.has(referencedId(env[variable]))).toBe(true);
+      }
+      expect(env[ENV.secretKeyArn]).toEqual({ Ref: outputTarget(template, 'SecretKeyArn') });
+      expect(env[ENV.retrySchedule]).toBe(DEFAULT_RETRY_SCHEDULE_SECONDS.join(','));
+      expect(env[ENV.maxWebhooks]).toBe('50');
+      expect(env[ENV.rateLimitPerMinute]).toBe('30');
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('encrata-webhooks');
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Encrata/Webhooks');
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  test('none may reach private targets, hold the key itself or point at a local emulator', () => {
+    for (const fn of Object.values(functions)) {
+      const env = fn.Properties.Environment.Variables;
+      expect(env).not.toHaveProperty(ENV.allowPrivateTargets);
+      expect(env).not.toHaveProperty(ENV.secretKey);
+      expect(env).not.toHaveProperty(ENV.dynamodbEndpoint);
+      expect(env).not.toHaveProperty(ENV.sqsEndpoint);
+    }
+  });
+});
+
+describe('tables', () => {
+  test('one per definition: on demand, point-in-time recovery, encrypted, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', TABLE_NAMES.length);
+    for (const name of TABLE_NAMES) {
+      const table = resource(template, tableIds[name]);
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+      expect(table.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  test('keys, TTL and indexes match functions/resources.ts', () => {
+    for (const name of TABLE_NAMES) {
+      const definition = TABLES[name];
+      const table = resource(template, tableIds[name]).Properties;
+      const sortKey = 'sortKey' in definition ? definition.sortKey : undefined;
+      expect(table.KeySchema).toEqual([
+        { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+        ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' }] : []),
+      ]);
+      const ttl = 'ttlAttribute' in definition ? definition.ttlAttribute : undefined;
+      expect(table.TimeToLiveSpecification).toEqual(ttl ? { AttributeName: ttl, Enabled: true } : undefined);
+      const indexes = 'globalSecondaryIndexes' in definition ? definition.globalSecondaryIndexes : [];
+      expect(
+        (table.GlobalSecondaryIndexes ?? []).map((index: { IndexName: string }) => index.IndexName),
+      ).toEqual(indexes.map((index) => index.indexName));
+    }
+    // The tables the contract needs to expire rows from.
+    for (const name of ['deliveries', 'events', 'rateLimits'] as const) {
+      expect(resource(template, tableIds[name]).Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: 'expires_at',
+        Enabled: true,
+      });
+    }
+  });
+});
+
+describe('queues', () => {
+  const cases = [
+    { queue: 'events', queueId: () => outputTarget(template, 'EventsQueueArn') },
+    { queue: 'deliveries', queueId: deliveriesQueueId },
+  ];
+
+  test.each(cases)(
+    'the $queue queue dead-letters to its own encrypted DLQ, keeping messages 14 days',
+    ({ queueId }) => {
+      const queue = resource(template, queueId()).Properties;
+      const dlqId = referencedId(queue.RedrivePolicy.deadLetterTargetArn);
+      const dlq = resource(template, dlqId).Properties;
+      expect(dlqId).not.toBe(queueId());
+      expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+      for (const properties of [queue, dlq]) {
+        expect(properties.SqsManagedSseEnabled).toBe(true);
+        expect(properties.MessageRetentionPeriod).toBe(FOURTEEN_DAYS_SECONDS);
+      }
+      expect(dlq.RedrivePolicy).toBeUndefined();
+    },
+  );
+
+  test.each(cases)('the $queue queue hides a message for at least 6x its consumer timeout', ({ queueId }) => {
+    const { functionId } = consumerOf(queueId());
+    const timeout = resource(template, functionId).Properties.Timeout;
+    expect(timeout).toBeGreaterThan(0);
+    expect(resource(template, queueId()).Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  test.each(cases)(
+    'the $queue queue is consumed in batches of 10 with partial batch failures',
+    ({ queueId }) => {
+      const { mapping } = consumerOf(queueId());
+      expect(mapping.Properties.BatchSize).toBe(10);
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    },
+  );
+
+  test('every queue refuses requests without TLS', () => {
+    const queueIds = Object.keys(resourcesOfType(template, 'AWS::SQS::Queue'));
+    expect(queueIds).toHaveLength(4);
+    const policies = Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy'));
+    for (const queueId of queueIds) {
+      const denies = policies
+        .filter((policy) => referencedIds(policy.Properties.Queues).has(queueId))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .filter(
+          (statement) =>
+            statement.Effect === 'Deny' && statement.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+        );
+      expect(denies).toHaveLength(1);
+    }
+  });
+
+  test('the deliveries DLQ only takes a message after more receives than the schedule has attempts', () => {
+    const queueId = deliveriesQueueId();
+    const { functionId } = consumerOf(queueId);
+    const schedule = String(environmentOf(functionId)[ENV.retrySchedule]).split(',');
+    const attempts = schedule.length + 1;
+    const maxReceiveCount = resource(template, queueId).Properties.RedrivePolicy.maxReceiveCount;
+    expect(attempts).toBe(8);
+    expect(maxReceiveCount).toBeGreaterThan(attempts);
+    expect(maxReceiveCount).toBe(deliveryMaxReceiveCount(schedule.length));
+  });
+
+  test('the fan-out may dead-letter invalid events; the dispatcher may delay and dead-letter deliveries', () => {
+    const eventsQueue = outputTarget(template, 'EventsQueueArn');
+    const eventsDlq = outputTarget(template, 'EventsDeadLetterQueueUrl');
+    const deliveriesDlq = outputTarget(template, 'DeliveriesDeadLetterQueueUrl');
+    const deliveriesQueue = deliveriesQueueId();
+    const grants = (functionId: string, action: string): string[] =>
+      statementsOf(template, functionId)
+        .filter((statement) => actionsOf(statement).includes(action))
+        .flatMap((statement) => [...referencedIds(statement.Resource)])
+        .sort();
+
+    const fanout = consumerOf(eventsQueue).functionId;
+    expect(grants(fanout, 'sqs:SendMessage')).toEqual([deliveriesQueue, eventsDlq].sort());
+    expect(grants(fanout, 'secretsmanager:GetSecretValue')).toEqual([]);
+
+    const dispatcher = consumerOf(deliveriesQueue).functionId;
+    expect(grants(dispatcher, 'sqs:SendMessage')).toEqual([deliveriesDlq]);
+    expect(grants(dispatcher, 'sqs:ChangeMessageVisibility')).toContain(deliveriesQueue);
+    expect(grants(dispatcher, 'secretsmanager:GetSecretValue')).toEqual([
+      outputTarget(template, 'SecretKeyArn'),
+    ]);
+    expect(grants(dispatcher, 'dynamodb:PutItem')).toEqual([tableIds.deliveries]);
+  });
+});
+
+describe('secret key', () => {
+  test('is a generated 64-character lowercase hex string, retained and never rotated', () => {
+    const secrets = Object.values(resourcesOfType(template, 'AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(1);
+    const secret = secrets[0] as Resource;
+    const generate = secret.Properties.GenerateSecretString;
+    expect(generate.PasswordLength).toBe(64);
+    expect(generate.ExcludeUppercase).toBe(true);
+    expect(generate.ExcludePunctuation).toBe(true);
+    expect(generate.IncludeSpace).toBe(false);
+    expect(generate.SecretStringTemplate).toBeUndefined();
+    // What Secrets Manager may still choose from: digits and lowercase letters minus the excluded ones.
+    const alphabet = [...'0123456789abcdefghijklmnopqrstuvwxyz'].filter(
+      (char) => !generate.ExcludeCharacters.includes(char),
+    );
+    expect(alphabet.join('')).toBe('0123456789abcdef');
+    expect(secret.DeletionPolicy).toBe('Retain');
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+  });
+});
+
+describe('monitoring', () => {
+  test.each(['EventsDeadLetterQueueUrl', 'DeliveriesDeadLetterQueueUrl'])(
+    'an alarm fires when the queue behind %s holds a message',
+    (output) => {
+      const dlqId = outputTarget(template, output);
+      const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter((alarm) =>
+        referencedIds(alarm.Properties.Dimensions).has(dlqId),
+      );
+      expect(alarms).toHaveLength(1);
+      expect((alarms[0] as Resource).Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+    },
+  );
+});
+
+describe('outputs', () => {
+  test.each([
+    ['ApiUrl', 'AWS::ApiGatewayV2::Api'],
+    ['EventsQueueUrl', 'AWS::SQS::Queue'],
+    ['EventsQueueArn', 'AWS::SQS::Queue'],
+    ['EventsDeadLetterQueueUrl', 'AWS::SQS::Queue'],
+    ['DeliveriesDeadLetterQueueUrl', 'AWS::SQS::Queue'],
+    ['SecretKeyArn', 'AWS::SecretsManager::Secret'],
+    ...Object.values(TABLES).map((table) => [`${table.logicalName}TableName`, 'AWS::DynamoDB::Table']),
+  ])('%s points at a %s', (name, type) => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const ids = [...referencedIds(outputs[name]?.Value)].filter((id) => !id.startsWith('AWS::'));
+    expect(ids).toHaveLength(1);
+    expect(resource(template, ids[0] as string).Type).toBe(type);
+  });
+
+  test('the events queue and its DLQ are different queues', () => {
+    expect(outputTarget(template, 'EventsQueueUrl')).toBe(outputTarget(template, 'EventsQueueArn'));
+    expect(outputTarget(template, 'EventsDeadLetterQueueUrl')).not.toBe(
+      outputTarget(template, 'EventsQueueUrl'),
+    );
+  });
+});

@@ -1,0 +1,87 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EncrataWebhooksStack, type EncrataWebhooksStackProps } from '../../lib/encrata-webhooks-stack.ts';
+
+/** Skips esbuild bundling (and asset staging) for every stack: the tests look at the template only. */
+export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+/** A template resource. Properties are arbitrary CloudFormation JSON, whose shape is what the tests assert. */
+export interface Resource {
+  Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: untyped template JSON, narrowed by each assertion
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  // biome-ignore lint/suspicious/noExplicitAny: untyped template JSON, narrowed by each assertion
+  Metadata?: Record<string, any>;
+}
+
+export function newApp(): App {
+  return new App({ context: SKIP_BUNDLING });
+}
+
+export function synthesize(props?: EncrataWebhooksStackProps): {
+  stack: EncrataWebhooksStack;
+  template: Template;
+} {
+  const stack = new EncrataWebhooksStack(newApp(), 'Test', props);
+  return { stack, template: Template.fromStack(stack) };
+}
+
+export function resourcesOfType(template: Template, type: string): Record<string, Resource> {
+  return template.findResources(type) as Record<string, Resource>;
+}
+
+export function resource(template: Template, logicalId: string): Resource {
+  const found = (template.toJSON().Resources as Record<string, Resource>)[logicalId];
+  if (!found) throw new Error(`no resource ${logicalId} in the template`);
+  return found;
+}
+
+/** The logical id behind `{ Ref: id }` or `{ 'Fn::GetAtt': [id, attribute] }`. */
+export function referencedId(value: unknown): string {
+  if (value && typeof value === 'object') {
+    if ('Ref' in value && typeof value.Ref === 'string') return value.Ref;
+    if ('Fn::GetAtt' in value && Array.isArray(value['Fn::GetAtt'])) return String(value['Fn::GetAtt'][0]);
+  }
+  throw new Error(`not a reference: ${JSON.stringify(value)}`);
+}
+
+/** Every logical id referenced anywhere inside `value` (Ref and Fn::GetAtt). */
+export function referencedIds(value: unknown): Set<string> {
+  const ids = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        if (key === 'Ref' && typeof child === 'string') ids.add(child);
+        else if (key === 'Fn::GetAtt' && Array.isArray(child)) ids.add(String(child[0]));
+        else visit(child);
+      }
+    }
+  };
+  visit(value);
+  return ids;
+}
+
+/** The output's value as a logical id (outputs here are plain Refs and GetAtts). */
+export function outputTarget(template: Template, name: string): string {
+  const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+  const output = outputs[name];
+  if (!output) throw new Error(`no output ${name}`);
+  return referencedId(output.Value);
+}
+
+/** The IAM statements attached to a function's execution role. */
+export function statementsOf(
+  template: Template,
+  functionId: string,
+): { Action: string | string[]; Resource: unknown }[] {
+  const roleId = referencedId(resource(template, functionId).Properties.Role);
+  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((policy) => referencedIds(policy.Properties.Roles).has(roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+export function actionsOf(statement: { Action: string | string[] }): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
