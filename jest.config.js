@@ -1,11 +1,17 @@
 // Jest runs TypeScript through @swc/jest (ts-jest does not work with TypeScript 7).
 // Four projects mirror the architecture: unit (pure core), integration (emulators),
 // infra (synthesized template) and e2e (the local stack and dashboard, from outside).
-const transform = { '^.+\\.ts$': ['@swc/jest'] };
+const transform = { '^.+\\.(ts|js)$': ['@swc/jest'] };
 const common = {
   transform,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // middy 7 ships ESM only: map it to its entry files and let swc compile them to CommonJS.
+  moduleNameMapper: {
+    '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js',
+    '^@middy/util$': '<rootDir>/node_modules/@middy/util/index.js',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
 };
 
 export default {

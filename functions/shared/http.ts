@@ -110,6 +110,30 @@ function authentication(): Middleware {
   };
 }
 
+/**
+ * One line per request: mutations at INFO (an audit trail of who changed what), reads at DEBUG.
+ * Only method, route, status and timing — never headers or bodies, which carry keys and secrets.
+ */
+function accessLog(): Middleware {
+  const log = (request: Request) => {
+    const { event, response } = request;
+    const method = event.requestContext.http.method;
+    const fields = {
+      method,
+      path: event.rawPath,
+      status_code: response?.statusCode,
+      duration_ms: Date.now() - event.requestContext.timeEpoch,
+      request_id: event.requestContext.requestId,
+    };
+    if (method === 'GET') logger.debug('request handled', fields);
+    else logger.info('request handled', fields);
+  };
+  return {
+    after: async (request: Request) => log(request),
+    onError: async (request: Request) => log(request),
+  };
+}
+
 /** The one place errors become responses: domain errors by the table, anything else a logged 500. */
 function errorResponses(): Middleware {
   return {
@@ -164,6 +188,7 @@ export function httpHandler<
   const stack = middy<HttpEvent, HttpResponse, Error, RequestContext>().use(
     injectLambdaContext(logger, { resetKeys: true }),
   );
+  stack.use(accessLog());
   if (spec.authenticated ?? true) stack.use(authentication());
   return stack.use(errorResponses()).handler(async (event, context) => {
     const body = (spec.body ? parseOrThrow(spec.body, readJsonBody(event) ?? {}) : undefined) as Out<BS>;

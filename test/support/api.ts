@@ -27,7 +27,8 @@ export async function call(
         : Buffer.alloc(0);
   const result = await invokeApi({ method, url, headers, body: raw });
   const responseHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    responseHeaders[name.toLowerCase()] = String(value);
   const body = result.body ?? '';
   let json: unknown;
   try {
@@ -38,13 +39,26 @@ export async function call(
   return { status: result.statusCode ?? 0, headers: responseHeaders, body, json };
 }
 
-/** A fresh workspace with one API key, so test files never see each other's data. */
-export async function newWorkspace(name = 'test'): Promise<{ workspaceId: string; key: string; keyId: string }> {
-  const workspaceId = `ws_${name}_${randomUUID().slice(0, 8)}`;
+/** Issues another API key for a workspace, as the operator command does. */
+export async function addKey(workspaceId: string): Promise<{ key: string; keyId: string }> {
   const { apiKeys, eventPublisher } = dependencies();
   const { record, key } = await issueApiKey(
-    { apiKeys, publisher: eventPublisher, onPublishError: (error) => { throw error; } },
+    {
+      apiKeys,
+      publisher: eventPublisher,
+      onPublishError: (error) => {
+        throw error;
+      },
+    },
     { workspaceId, name: 'test key', now: new Date() },
   );
-  return { workspaceId, key, keyId: record.id };
+  return { key, keyId: record.id };
+}
+
+/** A fresh workspace with one API key, so test files never see each other's data. */
+export async function newWorkspace(
+  name = 'test',
+): Promise<{ workspaceId: string; key: string; keyId: string }> {
+  const workspaceId = `ws_${name}_${randomUUID().slice(0, 8)}`;
+  return { workspaceId, ...(await addKey(workspaceId)) };
 }

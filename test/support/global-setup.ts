@@ -52,6 +52,9 @@ export default async function globalSetup(): Promise<void> {
     [ENV.allowPrivateTargets]: '1',
     [ENV.dynamodbEndpoint]: info.dynamodbEndpoint,
     [ENV.sqsEndpoint]: info.sqsEndpoint,
-    ENCRATA_TEST_QUEUE_ARNS: JSON.stringify({ events: queue('events').arn, deliveries: queue('deliveries').arn }),
+    ENCRATA_TEST_QUEUE_ARNS: JSON.stringify({
+      events: queue('events').arn,
+      deliveries: queue('deliveries').arn,
+    }),
   });
 }

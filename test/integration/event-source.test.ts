@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { dependencies } from '../../functions/shared/wiring.ts';
+import { SqsEventSource } from '../../local/event-source.ts';
+
+/**
+ * The local SQS event source mapping against fauxqs: messages reach the handler in batches, a
+ * reported batch item failure comes back after its visibility timeout while its neighbours are
+ * deleted, and a thrown handler error retries the whole batch.
+ */
+describe('SQS event source emulation', () => {
+  const { sqs } = dependencies();
+
+  async function queue(visibilityTimeout: number) {
+    const created = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `test-${randomUUID()}`,
+        Attributes: { VisibilityTimeout: String(visibilityTimeout) },
+      }),
+    );
+    const url = created.QueueUrl ?? '';
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
+    return { url, arn: attrs.Attributes?.QueueArn ?? '' };
+  }
+
+  async function waitFor(condition: () => boolean, timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  it('brings a reported failure back after its visibility timeout and deletes the rest', async () => {
+    const q = await queue(2);
+    const seen: { body: string; at: number; receiveCount: string }[] = [];
+    const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      for (const record of event.Records) {
+        seen.push({
+          body: record.body,
+          at: Date.now(),
+          receiveCount: record.attributes.ApproximateReceiveCount,
+        });
+      }
+      const failures = event.Records.filter(
+        (r) => r.body === 'fail-once' && r.attributes.ApproximateReceiveCount === '1',
+      );
+      return { batchItemFailures: failures.map((r) => ({ itemIdentifier: r.messageId })) };
+    };
+    const source = new SqsEventSource({
+      sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      functionName: 'test',
+      timeoutSeconds: 5,
+      handler,
+      waitTimeSeconds: 1,
+      concurrency: 1,
+    });
+    source.start();
+    try {
+      await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'ok' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'fail-once' }));
+      await waitFor(() => seen.filter((s) => s.body === 'fail-once').length >= 2, 10_000);
+      // Give a wrongly undeleted 'ok' time to come back too.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+    } finally {
+      await source.stop();
+    }
+    const failing = seen.filter((s) => s.body === 'fail-once');
+    expect(failing.map((s) => s.receiveCount)).toEqual(['1', '2']);
+    const gap = (failing[1]?.at ?? 0) - (failing[0]?.at ?? 0);
+    expect(gap).toBeGreaterThanOrEqual(1900);
+    expect(seen.filter((s) => s.body === 'ok')).toHaveLength(1);
+  }, 20_000);
+
+  it('retries the whole batch when the handler throws', async () => {
+    const q = await queue(1);
+    const seen: string[] = [];
+    let calls = 0;
+    const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      calls++;
+      for (const record of event.Records) seen.push(record.body);
+      if (calls === 1) throw new Error('boom');
+      return { batchItemFailures: [] };
+    };
+    for (const body of ['a', 'b', 'c'])
+      await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: body }));
+    const source = new SqsEventSource({
+      sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      functionName: 'test',
+      timeoutSeconds: 5,
+      handler,
+      waitTimeSeconds: 1,
+      concurrency: 1,
+      onError: () => {},
+    });
+    source.start();
+    try {
+      await waitFor(() => ['a', 'b', 'c'].every((b) => seen.filter((s) => s === b).length >= 2), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    } finally {
+      await source.stop();
+    }
+    for (const body of ['a', 'b', 'c']) expect(seen.filter((s) => s === body)).toHaveLength(2);
+  }, 20_000);
+});
