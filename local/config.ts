@@ -15,6 +15,8 @@ export interface LocalConfig {
   retrySchedule: number[];
   allowPrivateTargets: boolean;
   logLevel: string;
+  rateLimitPerMinute: number;
+  maxWebhooks: number;
 }
 
 const schema = z.object({
@@ -34,6 +36,14 @@ const schema = z.object({
   ENCRATA_ALLOW_PRIVATE_TARGETS: z
     .enum(['0', '1'], { error: 'ENCRATA_ALLOW_PRIVATE_TARGETS must be 1 or 0' })
     .optional(),
+  ENCRATA_RATE_LIMIT_PER_MINUTE: z
+    .string()
+    .regex(/^[1-9]\d{0,6}$/, 'ENCRATA_RATE_LIMIT_PER_MINUTE must be a positive whole number')
+    .optional(),
+  ENCRATA_MAX_WEBHOOKS: z
+    .string()
+    .regex(/^[1-9]\d{0,5}$/, 'ENCRATA_MAX_WEBHOOKS must be a positive whole number')
+    .optional(),
   ENCRATA_LOG_LEVEL: z
     .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'], {
       error: 'ENCRATA_LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT',
@@ -51,6 +61,8 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     ENCRATA_DEV_API_KEY: empty(env.ENCRATA_DEV_API_KEY),
     ENCRATA_RETRY_SCHEDULE: empty(env.ENCRATA_RETRY_SCHEDULE),
     ENCRATA_ALLOW_PRIVATE_TARGETS: empty(env.ENCRATA_ALLOW_PRIVATE_TARGETS),
+    ENCRATA_RATE_LIMIT_PER_MINUTE: empty(env.ENCRATA_RATE_LIMIT_PER_MINUTE),
+    ENCRATA_MAX_WEBHOOKS: empty(env.ENCRATA_MAX_WEBHOOKS),
     ENCRATA_LOG_LEVEL: empty(env.ENCRATA_LOG_LEVEL),
   });
   if (!result.success) {
@@ -79,5 +91,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     retrySchedule,
     allowPrivateTargets: e.ENCRATA_ALLOW_PRIVATE_TARGETS === '1',
     logLevel: (e.ENCRATA_LOG_LEVEL ?? 'INFO').toUpperCase(),
+    rateLimitPerMinute: Number(e.ENCRATA_RATE_LIMIT_PER_MINUTE ?? 30),
+    maxWebhooks: Number(e.ENCRATA_MAX_WEBHOOKS ?? 50),
   };
 }

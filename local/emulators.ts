@@ -1,7 +1,9 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -47,6 +49,8 @@ export interface Emulators {
   tables: Record<TableName, string>;
   queues: Record<keyof typeof QUEUES, QueueInfo>;
   sqs: SQSClient;
+  /** How many messages left in flight by a previous, killed run were made visible again at start. */
+  releaseInFlight(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -134,6 +138,30 @@ async function ensureQueues(
 }
 
 /**
+ * Makes messages a killed previous run left in flight visible again, before fauxqs loads them.
+ * Only this process consumes these queues, so nobody else holds them; on AWS they would come back
+ * after their visibility timeout (up to 3 minutes here), which is a long wait at a desk. A delivery
+ * that was hidden on purpose for a retry simply hides itself again for the time left.
+ * fauxqs cannot do this through the API (ChangeMessageVisibility does not find restored in-flight
+ * receipts), so it is done on its SQLite file; the e2e "killed mid-batch" test guards the coupling.
+ */
+export function releaseAbandonedMessages(sqsDataDir: string): number {
+  const file = join(sqsDataDir, 'fauxqs.db');
+  if (!existsSync(file)) return 0;
+  const db = new DatabaseSync(file);
+  try {
+    const result = db
+      .prepare(
+        'UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE receipt_handle IS NOT NULL',
+      )
+      .run();
+    return Number(result.changes);
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * Starts dynalite and fauxqs in this process, persisted under `dataDir` when given (in memory
  * otherwise), and creates the tables and queues from the shared definitions.
  */
@@ -147,6 +175,7 @@ export async function startEmulators(options: { dataDir?: string; retries: numbe
   dynamo.listen(0, '127.0.0.1');
   await once(dynamo, 'listening');
   const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const released = options.dataDir ? releaseAbandonedMessages(join(options.dataDir, 'sqs')) : 0;
   const fauxqs = await startFauxqs({
     port: 0,
     logger: false,
@@ -163,6 +192,7 @@ export async function startEmulators(options: { dataDir?: string; retries: numbe
       tables,
       queues,
       sqs,
+      releaseInFlight: async () => released,
       stop: async () => {
         sqs.destroy();
         await fauxqs.stop();

@@ -97,6 +97,8 @@ function functionEnvironment(
     [ENV.secretKey]: secretKeyHex,
     [ENV.retrySchedule]: cfg.retrySchedule.join(','),
     [ENV.allowPrivateTargets]: cfg.allowPrivateTargets ? '1' : '0',
+    [ENV.rateLimitPerMinute]: String(cfg.rateLimitPerMinute),
+    [ENV.maxWebhooks]: String(cfg.maxWebhooks),
     [ENV.dynamodbEndpoint]: emulators.dynamodbEndpoint,
     [ENV.sqsEndpoint]: emulators.sqsEndpoint,
   };
@@ -175,6 +177,9 @@ export async function startLocalStack(
       onError: onError('dispatcher'),
     }),
   ];
+  // A killed predecessor's in-flight batch is retried now rather than after its visibility timeout.
+  const released = await emulators.releaseInFlight();
+  if (released > 0) log(`released ${released} message(s) left in flight by a previous run`);
   for (const source of sources) source.start();
   handle = handleHttp;
   ready = true;

@@ -45,6 +45,8 @@ export const eventRecordSchema = z.object({
   expires_at: z.number().int(),
   /** Set once every delivery of the event is recorded and queued; a repeat then does nothing. */
   fanned_out_at: z.string().optional(),
+  /** Until when (epoch ms) one fan-out run owns the event; a concurrent repeat waits it out. */
+  fanout_lease_until: z.number().int().optional(),
 });
 export type EventRecord = z.infer<typeof eventRecordSchema>;
 
@@ -70,6 +72,11 @@ export const deliveryMessageSchema = z.object({
   workspace_id: z.string().min(1),
   webhook_id: z.string().min(1),
   delivery_id: z.string().min(1),
+  /**
+   * Set on the copy the dispatcher dead-letters (the delivery's `dead_lettered_at`), so a message
+   * brought back by a redrive is told apart from a stray duplicate of the one that gave up.
+   */
+  redrive_of: z.string().optional(),
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 
@@ -85,7 +92,9 @@ export function isExpired(record: { expires_at: number }, nowMs: number): boolea
 
 /** Truncates a body to at most `MAX_RESPONSE_BODY_BYTES` bytes of UTF-8 without splitting a character. */
 export function truncateBody(body: Buffer): string {
-  return new TextDecoder('utf-8', { fatal: false })
-    .decode(body.subarray(0, MAX_RESPONSE_BODY_BYTES))
-    .replace(/\uFFFD$/, '');
+  if (body.length <= MAX_RESPONSE_BODY_BYTES) return body.toString('utf8');
+  let end = MAX_RESPONSE_BODY_BYTES;
+  // Step back over continuation bytes (10xxxxxx) so the cut falls on a character boundary.
+  while (end > 0 && ((body[end] ?? 0) & 0xc0) === 0x80) end--;
+  return body.subarray(0, end).toString('utf8');
 }

@@ -37,8 +37,11 @@ export async function dispatchDelivery(
 ): Promise<DispatchAction> {
   const delivery = await ports.deliveries.get(message.webhook_id, message.delivery_id, options.now());
   if (!delivery) return { action: 'done', reason: 'delivery not found (expired or never recorded)' };
-  // A dead-lettered delivery whose message is back was redriven: it gets one more attempt.
-  const redriven = delivery.status === 'failed' && Boolean(delivery.dead_lettered_at);
+  // A dead-lettered delivery whose dead-lettered copy is back was redriven: one more attempt.
+  const redriven =
+    delivery.status === 'failed' &&
+    Boolean(delivery.dead_lettered_at) &&
+    message.redrive_of === delivery.dead_lettered_at;
   if (delivery.status !== 'pending' && !redriven) {
     return { action: 'done', reason: `delivery already ${delivery.status}`, delivery };
   }

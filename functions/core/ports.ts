@@ -45,6 +45,13 @@ export interface EventStore {
   putIfAbsent(record: EventRecord): Promise<{ record: EventRecord; created: boolean }>;
   get(workspaceId: string, id: string, nowMs: number): Promise<EventRecord | null>;
   markFannedOut(workspaceId: string, id: string, at: string): Promise<void>;
+  /** Takes over an expired fan-out lease (conditional on the lease seen); false if someone else did. */
+  renewLease(
+    workspaceId: string,
+    id: string,
+    seenLeaseUntil: number | undefined,
+    leaseUntil: number,
+  ): Promise<boolean>;
   getMany(workspaceId: string, ids: string[], nowMs: number): Promise<Map<string, EventRecord>>;
 }
 

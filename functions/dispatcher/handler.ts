@@ -57,7 +57,12 @@ export const handler = sqsHandler(
           error: result.delivery.error,
         });
         metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
-        await sendToDeadLetterQueue(deps.sqs, deps.config.queues.deliveriesDlq, record.body, result.reason);
+        await sendToDeadLetterQueue(
+          deps.sqs,
+          deps.config.queues.deliveriesDlq,
+          JSON.stringify({ ...message, redrive_of: result.delivery.dead_lettered_at ?? undefined }),
+          result.reason,
+        );
         return;
     }
   },

@@ -1,7 +1,8 @@
 import { eventMessageSchema } from '../core/events.ts';
 import { fanOutEvent } from '../core/fanout.ts';
+import { FUNCTION_TIMEOUTS } from '../resources.ts';
 import { MetricUnit, metrics } from '../shared/observability.ts';
-import { sqsHandler } from '../shared/sqs.ts';
+import { RetryLaterError, sqsHandler } from '../shared/sqs.ts';
 import { dependencies } from '../shared/wiring.ts';
 
 /** Fan-out: one event from the events queue → one queued delivery per subscribed, active webhook. */
@@ -13,7 +14,14 @@ export const handler = sqsHandler(
       // Without a producer id, the SQS message id keeps a redelivered message idempotent.
       fallbackEventId: record.messageId,
       nowMs: Date.now(),
+      leaseMs: FUNCTION_TIMEOUTS.fanout * 1000,
     });
+    if (result.busy) {
+      log.info('event is being fanned out by another run; this copy will come back', {
+        event_id: result.eventId,
+      });
+      throw new RetryLaterError('fan-out in progress elsewhere');
+    }
     log.info('event fanned out', {
       workspace_id: message.workspace_id,
       event_id: result.eventId,

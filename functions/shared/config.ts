@@ -24,7 +24,7 @@ const configSchema = z
     [ENV.eventsDlqUrl]: required(ENV.eventsDlqUrl),
     [ENV.deliveriesQueueUrl]: required(ENV.deliveriesQueueUrl),
     [ENV.deliveriesDlqUrl]: required(ENV.deliveriesDlqUrl),
-    [ENV.secretKeyArn]: z.string().min(1).optional(),
+    [ENV.secretKeyArn]: z.string().min(1, `${ENV.secretKeyArn} is empty`).optional(),
     [ENV.secretKey]: z
       .string()
       .regex(/^[0-9a-f]{64}$/, `${ENV.secretKey} must be 64 lowercase hex characters`)
@@ -47,9 +47,9 @@ const configSchema = z
       .transform((v) => v === '1'),
     [ENV.maxWebhooks]: positiveInt(ENV.maxWebhooks, DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE),
     [ENV.rateLimitPerMinute]: positiveInt(ENV.rateLimitPerMinute, 30),
-    [ENV.dynamodbEndpoint]: z.url().optional(),
-    [ENV.sqsEndpoint]: z.url().optional(),
-    [ENV.extraCaFile]: z.string().min(1).optional(),
+    [ENV.dynamodbEndpoint]: z.url({ error: `${ENV.dynamodbEndpoint} must be a URL` }).optional(),
+    [ENV.sqsEndpoint]: z.url({ error: `${ENV.sqsEndpoint} must be a URL` }).optional(),
+    [ENV.extraCaFile]: z.string().min(1, `${ENV.extraCaFile} is empty`).optional(),
   })
   .refine((env) => env[ENV.secretKeyArn] || env[ENV.secretKey], {
     message: `one of ${ENV.secretKeyArn} (AWS) or ${ENV.secretKey} (local stack) must be set`,

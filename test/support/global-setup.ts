@@ -4,7 +4,6 @@ import { createInterface } from 'node:readline';
 import { ENV } from '../../functions/resources.ts';
 
 declare global {
-  // biome-ignore lint/style/noVar: the jest global-setup/teardown handshake needs a global
   var __EMULATORS__: ChildProcess | undefined;
 }
 

@@ -58,6 +58,35 @@ export class DynamoEventStore implements EventStore {
     );
   }
 
+  async renewLease(
+    workspaceId: string,
+    id: string,
+    seenLeaseUntil: number | undefined,
+    leaseUntil: number,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { workspace_id: workspaceId, id },
+          UpdateExpression: 'SET fanout_lease_until = :lease',
+          ConditionExpression:
+            seenLeaseUntil === undefined
+              ? 'attribute_not_exists(fanout_lease_until) AND attribute_not_exists(fanned_out_at)'
+              : 'fanout_lease_until = :seen AND attribute_not_exists(fanned_out_at)',
+          ExpressionAttributeValues:
+            seenLeaseUntil === undefined
+              ? { ':lease': leaseUntil }
+              : { ':lease': leaseUntil, ':seen': seenLeaseUntil },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   async getMany(workspaceId: string, ids: string[], nowMs: number): Promise<Map<string, EventRecord>> {
     const found = new Map<string, EventRecord>();
     const unique = [...new Set(ids)];
