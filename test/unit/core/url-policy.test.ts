@@ -1,0 +1,198 @@
+import fc from 'fast-check';
+import { checkUrlTarget, isForbiddenAddress, isLocalHostName } from '../../../functions/core/url-policy.ts';
+
+describe('isForbiddenAddress', () => {
+  it.each([
+    ['127.0.0.1', 'IPv4 loopback'],
+    ['127.1.2.3', 'IPv4 loopback range'],
+    ['127.255.255.255', 'IPv4 loopback range, last'],
+    ['10.0.0.1', 'private 10/8'],
+    ['10.255.255.255', 'private 10/8, last'],
+    ['172.16.0.1', 'private 172.16/12, first'],
+    ['172.20.10.5', 'private 172.16/12'],
+    ['172.31.255.255', 'private 172.16/12, last'],
+    ['192.168.0.1', 'private 192.168/16'],
+    ['192.168.255.254', 'private 192.168/16'],
+    ['169.254.169.254', 'instance metadata'],
+    ['169.254.0.1', 'link-local'],
+    ['100.64.0.1', 'carrier-grade NAT'],
+    ['100.127.255.255', 'carrier-grade NAT, last'],
+    ['0.0.0.0', 'unspecified'],
+    ['0.1.2.3', 'this network'],
+    ['224.0.0.1', 'multicast'],
+    ['239.255.255.250', 'multicast (SSDP)'],
+    ['240.0.0.1', 'reserved'],
+    ['255.255.255.255', 'broadcast'],
+    ['192.0.2.1', 'documentation'],
+    ['198.18.0.1', 'benchmarking'],
+    ['::1', 'IPv6 loopback'],
+    ['::', 'IPv6 unspecified'],
+    ['0:0:0:0:0:0:0:1', 'IPv6 loopback, long form'],
+    ['fe80::1', 'IPv6 link-local'],
+    ['fe80::1%eth0', 'IPv6 link-local with zone'],
+    ['febf:ffff::1', 'IPv6 link-local, last /10'],
+    ['fc00::1', 'unique local fc00::/7'],
+    ['fd12::1', 'unique local fd00::/8'],
+    ['FD12:3456::1', 'unique local, upper case'],
+    ['ff02::1', 'IPv6 multicast'],
+    ['2001:db8::1', 'IPv6 documentation'],
+    ['::ffff:127.0.0.1', 'IPv4-mapped loopback, dotted'],
+    ['::ffff:7f00:1', 'IPv4-mapped loopback, hex'],
+    ['::ffff:169.254.169.254', 'IPv4-mapped metadata'],
+    ['::ffff:10.0.0.1', 'IPv4-mapped private'],
+    ['::ffff:0.0.0.0', 'IPv4-mapped unspecified'],
+    ['0:0:0:0:0:ffff:c0a8:1', 'IPv4-mapped private, long form'],
+    ['64:ff9b::a9fe:a9fe', 'NAT64 of 169.254.169.254'],
+    ['64:ff9b::127.0.0.1', 'NAT64 of loopback, dotted'],
+    ['2002:7f00:1::', '6to4 of loopback'],
+    ['2002:a9fe:a9fe::1', '6to4 of metadata'],
+    ['::127.0.0.1', 'IPv4-compatible loopback'],
+    ['::10.1.2.3', 'IPv4-compatible private'],
+  ])('refuses %s (%s)', (address) => {
+    expect(isForbiddenAddress(address)).toBe(true);
+  });
+
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.216.34',
+    '172.32.0.1',
+    '172.15.255.255',
+    '100.128.0.1',
+    '100.63.255.255',
+    '169.253.255.255',
+    '192.169.0.1',
+    '11.0.0.1',
+    '126.255.255.255',
+    '128.0.0.1',
+    '223.255.255.255',
+    '2606:4700:4700::1111',
+    '2001:4860:4860::8888',
+    '::ffff:8.8.8.8',
+    '::ffff:808:808',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+  ])('allows the public %s', (address) => {
+    expect(isForbiddenAddress(address)).toBe(false);
+  });
+
+  it.each([
+    '',
+    'localhost',
+    'example.com',
+    '256.0.0.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '01.2.3.4',
+    '1.2.3.4 ',
+    '::1::1',
+    '1:2:3:4:5:6:7:8:9',
+    'gggg::1',
+    '[::1]',
+    '12345::1',
+    '0x7f.0.0.1',
+    '2130706433',
+  ])('refuses the non-address %j', (text) => {
+    expect(isForbiddenAddress(text)).toBe(true);
+  });
+
+  it('refuses every address in 127/8, 10/8, 192.168/16 and 172.16/12', () => {
+    const octet = fc.integer({ min: 0, max: 255 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('127', '10', '192.168', '172.16', '172.23', '172.31'),
+        octet,
+        octet,
+        octet,
+        (prefix, a, b, c) => {
+          const rest = [a, b, c].slice(0, 4 - prefix.split('.').length);
+          const address = [prefix, ...rest].join('.');
+          expect(isForbiddenAddress(address)).toBe(true);
+          expect(isForbiddenAddress(`::ffff:${address}`)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('treats an IPv4-mapped address exactly like the IPv4 address it maps', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (address) => {
+        expect(isForbiddenAddress(`::ffff:${address}`)).toBe(isForbiddenAddress(address));
+      }),
+    );
+  });
+
+  it('never throws on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.ipV4(), fc.ipV6(), fc.ipV4Extended()), (text) => {
+        expect(typeof isForbiddenAddress(text)).toBe('boolean');
+      }),
+    );
+  });
+});
+
+describe('isLocalHostName', () => {
+  it.each(['localhost', 'LOCALHOST', 'localhost.', 'api.localhost', 'a.b.localhost.'])(
+    '%s is local',
+    (host) => {
+      expect(isLocalHostName(host)).toBe(true);
+    },
+  );
+
+  it.each(['localhost.example.com', 'mylocalhost', 'example.com', 'notlocalhost'])(
+    '%s is not local',
+    (host) => {
+      expect(isLocalHostName(host)).toBe(false);
+    },
+  );
+});
+
+describe('checkUrlTarget', () => {
+  const check = (url: string, allowPrivateTargets = false) =>
+    checkUrlTarget(new URL(url), allowPrivateTargets);
+
+  it.each([
+    'https://localhost/hook',
+    'https://LOCALHOST:8443/',
+    'https://api.localhost/',
+    'https://localhost./',
+  ])('refuses the local name in %s', (url) => {
+    expect(check(url)).toBe('url must not point at this machine');
+  });
+
+  it.each([
+    'https://127.0.0.1/hook',
+    'https://10.1.2.3/',
+    'https://169.254.169.254/latest/meta-data/',
+    'https://[::1]/',
+    'https://[fe80::1]:8443/',
+    'https://[::ffff:127.0.0.1]/',
+    'https://[::ffff:7f00:1]/',
+    'https://[64:ff9b::a9fe:a9fe]/',
+    'https://0.0.0.0/',
+    // WHATWG URL parsing normalises these to 127.0.0.1 before the check.
+    'https://2130706433/',
+    'https://0x7f.1/',
+    'https://127.1/',
+  ])('refuses the forbidden IP literal in %s', (url) => {
+    expect(check(url)).toBe('url must not point at a private, loopback or reserved address');
+  });
+
+  it.each([
+    'https://example.com/hook',
+    'https://8.8.8.8/hook',
+    'https://[2606:4700:4700::1111]/hook',
+    'https://[::ffff:8.8.8.8]/',
+    // A name is checked at connect time, after DNS, not here.
+    'https://internal.corp.example/',
+  ])('allows %s', (url) => {
+    expect(check(url)).toBeNull();
+  });
+
+  it('allows everything when private targets are allowed (local development)', () => {
+    expect(check('https://localhost/', true)).toBeNull();
+    expect(check('https://127.0.0.1:8443/', true)).toBeNull();
+    expect(check('https://[::1]/', true)).toBeNull();
+    expect(check('https://169.254.169.254/', true)).toBeNull();
+  });
+});

@@ -1,0 +1,117 @@
+import { resolve } from 'node:path';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../../../functions/resources.ts';
+import { LocalConfigError, parseLocalConfig } from '../../../local/config.ts';
+
+const KEY = `enc_live_${'Ab3'.repeat(10)}xy`;
+
+/** One line, ending in a full stop, with no other sentence end in it. */
+const isOneSentence = (text: string) =>
+  !text.includes('\n') && text.endsWith('.') && (text.match(/[.!?](\s|$)/g) ?? []).length === 1;
+
+const errorMessage = (env: NodeJS.ProcessEnv): string => {
+  try {
+    parseLocalConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(LocalConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('parseLocalConfig did not throw');
+};
+
+describe('parseLocalConfig', () => {
+  it('defaults: port 3000 on 127.0.0.1, data in .local, production schedule, private targets off', () => {
+    expect(parseLocalConfig({})).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: resolve(process.cwd(), '.local'),
+      devApiKey: undefined,
+      retrySchedule: [...DEFAULT_RETRY_SCHEDULE_SECONDS],
+      allowPrivateTargets: false,
+      logLevel: 'INFO',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(
+      parseLocalConfig({
+        PORT: '',
+        ENCRATA_DEV_API_KEY: '',
+        ENCRATA_RETRY_SCHEDULE: '',
+        ENCRATA_ALLOW_PRIVATE_TARGETS: '',
+      }),
+    ).toMatchObject({
+      port: 3000,
+      devApiKey: undefined,
+      retrySchedule: [...DEFAULT_RETRY_SCHEDULE_SECONDS],
+      allowPrivateTargets: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      parseLocalConfig({
+        PORT: '8080',
+        ENCRATA_HOST: '0.0.0.0',
+        ENCRATA_DATA_DIR: 'tmp/data',
+        ENCRATA_DEV_API_KEY: KEY,
+        ENCRATA_RETRY_SCHEDULE: '1, 2,3',
+        ENCRATA_ALLOW_PRIVATE_TARGETS: '1',
+        ENCRATA_LOG_LEVEL: 'debug',
+      }),
+    ).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: resolve(process.cwd(), 'tmp/data'),
+      devApiKey: KEY,
+      retrySchedule: [1, 2, 3],
+      allowPrivateTargets: true,
+      logLevel: 'DEBUG',
+    });
+    expect(parseLocalConfig({ ENCRATA_DATA_DIR: '/var/tmp/encrata' }).dataDir).toBe('/var/tmp/encrata');
+    expect(parseLocalConfig({ ENCRATA_ALLOW_PRIVATE_TARGETS: '0' }).allowPrivateTargets).toBe(false);
+    expect(parseLocalConfig({ PORT: '0' }).port).toBe(0);
+    expect(parseLocalConfig({ PORT: '65535' }).port).toBe(65535);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '3000.5'],
+    ['PORT', ' 3000'],
+    ['ENCRATA_DEV_API_KEY', 'enc_live_short'],
+    ['ENCRATA_DEV_API_KEY', `enc_test_${'a'.repeat(32)}`],
+    ['ENCRATA_DEV_API_KEY', `enc_live_${'a'.repeat(31)}!`],
+    ['ENCRATA_ALLOW_PRIVATE_TARGETS', 'yes'],
+    ['ENCRATA_ALLOW_PRIVATE_TARGETS', 'true'],
+    ['ENCRATA_ALLOW_PRIVATE_TARGETS', '2'],
+    ['ENCRATA_RETRY_SCHEDULE', 'abc'],
+    ['ENCRATA_RETRY_SCHEDULE', '5,,10'],
+    ['ENCRATA_RETRY_SCHEDULE', '1.5'],
+    ['ENCRATA_RETRY_SCHEDULE', '0'],
+    ['ENCRATA_RETRY_SCHEDULE', '43201'],
+    ['ENCRATA_DATA_DIR', ''],
+    ['ENCRATA_HOST', 'example.com'],
+    ['ENCRATA_LOG_LEVEL', 'verbose'],
+  ])('%s=%j throws a LocalConfigError of one sentence naming the variable', (name, value) => {
+    const message = errorMessage({ [name]: value });
+    expect(message).toContain(name);
+    expect(message.startsWith(name)).toBe(true);
+    expect(isOneSentence(message)).toBe(true);
+  });
+
+  it('shows the offending value', () => {
+    expect(errorMessage({ PORT: 'abc' })).toBe(
+      'PORT must be a whole number between 0 and 65535 (got "abc").',
+    );
+    expect(errorMessage({ ENCRATA_ALLOW_PRIVATE_TARGETS: 'yes' })).toBe(
+      'ENCRATA_ALLOW_PRIVATE_TARGETS must be 1 or 0 (got "yes").',
+    );
+  });
+
+  it('names the first bad variable when several are bad', () => {
+    const message = errorMessage({ PORT: 'x', ENCRATA_ALLOW_PRIVATE_TARGETS: 'maybe' });
+    expect(isOneSentence(message)).toBe(true);
+    expect(message.startsWith('PORT') || message.startsWith('ENCRATA_ALLOW_PRIVATE_TARGETS')).toBe(true);
+  });
+});
