@@ -4,6 +4,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV, TABLES, type TableName } from '../functions/resources.ts';
+import { DashboardSite } from './constructs/dashboard-site.ts';
 import { EventPipeline } from './constructs/event-pipeline.ts';
 import { ManagementApi } from './constructs/management-api.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -30,11 +31,12 @@ export interface EncrataWebhooksStackProps extends StackProps {
   readonly rateLimitPerMinute?: number;
 }
 
-/** The webhook system: tables, secret key, event pipeline, management API and alarms. */
+/** The webhook system: tables, secret key, event pipeline, management API, dashboard and alarms. */
 export class EncrataWebhooksStack extends Stack {
   readonly tables: Tables;
   readonly pipeline: EventPipeline;
   readonly api: ManagementApi;
+  readonly dashboard: DashboardSite;
 
   constructor(scope: Construct, id: string, props: EncrataWebhooksStackProps = {}) {
     super(scope, id, props);
@@ -71,6 +73,12 @@ export class EncrataWebhooksStack extends Stack {
       logRetention: props.logRetention,
     });
 
+    this.dashboard = new DashboardSite(this, 'Dashboard', {
+      httpApi: this.api.httpApi,
+      removalPolicy,
+      logRetention: props.logRetention,
+    });
+
     new Monitoring(this, 'Monitoring', {
       deadLetterQueues: {
         Events: this.pipeline.eventsDeadLetterQueue,
@@ -79,6 +87,10 @@ export class EncrataWebhooksStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiUrl, description: 'Management API base URL' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: this.dashboard.url,
+      description: 'Settings → Webhooks page; the API is also served here under /api',
+    });
     new CfnOutput(this, 'EventsQueueUrl', {
       value: this.pipeline.eventsQueue.queueUrl,
       description: 'Producers publish events here',

@@ -1,9 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invokeApi, readBody, writeResult } from './api-gateway.ts';
+import { createDashboardSite, isApiPath } from './static.ts';
 
-/** The local HTTP entry point: everything goes through the API Gateway emulation. */
+/** Built once, as the stack starts (this module is loaded then). */
+const dashboard = createDashboardSite();
+
+/**
+ * The local HTTP entry point: `/api/*` goes through the API Gateway emulation, everything else is
+ * the dashboard (as CloudFront splits them when deployed).
+ */
 export async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
+    if (!isApiPath(new URL(req.url ?? '/', 'http://localhost').pathname))
+      return await dashboard.handle(req, res);
     const body = await readBody(req);
     const result = await invokeApi({
       method: req.method ?? 'GET',

@@ -4,7 +4,7 @@ import { DEFAULT_RETRY_SCHEDULE_SECONDS, deliveryMaxReceiveCount, ENV } from '..
 import { EventPipeline, type EventPipelineProps } from '../../lib/constructs/event-pipeline.ts';
 import { SecretKey } from '../../lib/constructs/secret-key.ts';
 import { Tables } from '../../lib/constructs/tables.ts';
-import { newApp, outputTarget, referencedId, resource, resourcesOfType, synthesize } from './support.ts';
+import { newApp, outputTarget, projectFunctions, referencedId, resource, synthesize } from './support.ts';
 
 const CUSTOM_SCHEDULE = [5, 10, 20];
 
@@ -15,7 +15,7 @@ describe('a custom retry schedule', () => {
   });
 
   test('reaches every function and resizes the deliveries maxReceiveCount', () => {
-    const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function'));
+    const functions = Object.values(projectFunctions(template));
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables[ENV.retrySchedule]).toBe('5,10,20');
     }

@@ -10,6 +10,7 @@ import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes.ts';
 import {
   actionsOf,
   outputTarget,
+  projectFunctions,
   type Resource,
   referencedId,
   referencedIds,
@@ -29,7 +30,7 @@ let tableIds: Record<TableName, string>;
 
 beforeAll(() => {
   template = synthesize().template;
-  functions = resourcesOfType(template, 'AWS::Lambda::Function');
+  functions = projectFunctions(template);
   tableIds = Object.fromEntries(
     TABLE_NAMES.map((name) => [name, outputTarget(template, `${TABLES[name].logicalName}TableName`)]),
   ) as Record<TableName, string>;

@@ -31,6 +31,18 @@ export function resourcesOfType(template: Template, type: string): Record<string
   return template.findResources(type) as Record<string, Resource>;
 }
 
+/**
+ * The project's own functions (each made by NodeFunction), without the handler aws-cdk-lib adds for
+ * the dashboard's BucketDeployment custom resource (its runtime and settings are aws-cdk-lib's).
+ */
+export function projectFunctions(template: Template): Record<string, Resource> {
+  return Object.fromEntries(
+    Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).filter(
+      ([logicalId]) => !logicalId.startsWith('CustomCDKBucketDeployment'),
+    ),
+  );
+}
+
 export function resource(template: Template, logicalId: string): Resource {
   const found = (template.toJSON().Resources as Record<string, Resource>)[logicalId];
   if (!found) throw new Error(`no resource ${logicalId} in the template`);
