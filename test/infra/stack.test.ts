@@ -378,6 +378,9 @@ describe('outputs', () => {
     ['EventsQueueArn', 'AWS::SQS::Queue'],
     ['EventsDeadLetterQueueUrl', 'AWS::SQS::Queue'],
     ['DeliveriesDeadLetterQueueUrl', 'AWS::SQS::Queue'],
+    ['EventsDeadLetterQueueArn', 'AWS::SQS::Queue'],
+    ['DeliveriesQueueArn', 'AWS::SQS::Queue'],
+    ['DeliveriesDeadLetterQueueArn', 'AWS::SQS::Queue'],
     ['SecretKeyArn', 'AWS::SecretsManager::Secret'],
     ...Object.values(TABLES).map((table) => [`${table.logicalName}TableName`, 'AWS::DynamoDB::Table']),
   ])('%s points at a %s', (name, type) => {
@@ -385,6 +388,14 @@ describe('outputs', () => {
     const ids = [...referencedIds(outputs[name]?.Value)].filter((id) => !id.startsWith('AWS::'));
     expect(ids).toHaveLength(1);
     expect(resource(template, ids[0] as string).Type).toBe(type);
+  });
+
+  test('the redrive ARNs name the right queues', () => {
+    expect(outputTarget(template, 'EventsDeadLetterQueueArn')).toBe(outputTarget(template, 'EventsDeadLetterQueueUrl'));
+    expect(outputTarget(template, 'DeliveriesDeadLetterQueueArn')).toBe(
+      outputTarget(template, 'DeliveriesDeadLetterQueueUrl'),
+    );
+    expect(outputTarget(template, 'DeliveriesQueueArn')).not.toBe(outputTarget(template, 'DeliveriesDeadLetterQueueArn'));
   });
 
   test('the events queue and its DLQ are different queues', () => {
