@@ -72,6 +72,8 @@ export const deliveryMessageSchema = z.object({
   workspace_id: z.string().min(1),
   webhook_id: z.string().min(1),
   delivery_id: z.string().min(1),
+  /** The event whose body is sent, so the dispatcher can read it alongside the delivery. */
+  event_id: z.string().min(1).optional(),
   /**
    * Set on the copy the dispatcher dead-letters (the delivery's `dead_lettered_at`), so a message
    * brought back by a redrive is told apart from a stray duplicate of the one that gave up.

@@ -14,7 +14,7 @@ export const handler = sqsHandler(
   { schema: deliveryMessageSchema, deadLetterQueueUrl: () => dependencies().config.queues.deliveriesDlq },
   async (message, record, log) => {
     const deps = dependencies();
-    const result = await dispatchDelivery(deps, message, {
+    const result = await dispatchDelivery({ ...deps, events: deps.cachedEvents }, message, {
       schedule: deps.config.retrySchedule,
       now: Date.now,
       random: Math.random,

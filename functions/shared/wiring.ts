@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.ts';
 import { createDocumentClient } from '../adapters/dynamodb/client.ts';
 import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.ts';
+import { CachedEventStore } from '../adapters/dynamodb/event-body-cache.ts';
 import { DynamoEventStore } from '../adapters/dynamodb/event-store.ts';
 import { DynamoRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
 import { DynamoWebhookStore } from '../adapters/dynamodb/webhook-store.ts';
@@ -25,13 +26,16 @@ function wire(cfg: Config) {
       ? async () => secretKey.hex
       : secretsManagerKey(new SecretsManagerClient({ maxAttempts: 3 }), secretKey.arn);
   const secretBox = new AesGcmSecretBox(loadKey);
+  const events = new DynamoEventStore(db, cfg.tables.events);
   return {
     config: cfg,
     db,
     sqs,
     webhooks: new DynamoWebhookStore(db, cfg.tables.webhooks),
     deliveries: new DynamoDeliveryStore(db, cfg.tables.deliveries),
-    events: new DynamoEventStore(db, cfg.tables.events),
+    events,
+    /** For the dispatcher: event bodies are immutable and read once per webhook, so they are cached. */
+    cachedEvents: new CachedEventStore(events),
     apiKeys: new DynamoApiKeyStore(db, cfg.tables.apiKeys),
     rateLimiter: new DynamoRateLimiter(db, cfg.tables.rateLimits),
     secretBox,

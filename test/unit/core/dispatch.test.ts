@@ -64,6 +64,35 @@ const message = { workspace_id: WORKSPACE, webhook_id: 'wh_1', delivery_id: DELI
 const options = { schedule: SCHEDULE, now: () => NOW, random: () => 0.5 };
 
 describe('dispatchDelivery', () => {
+  it('reads delivery, webhook and event together when the message names the event', async () => {
+    const { ports, stored } = setup();
+    const order: string[] = [];
+    const wrap = <T extends object>(name: string, target: T, method: keyof T) => {
+      const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
+      (target as Record<keyof T, unknown>)[method] = async (...args: unknown[]) => {
+        order.push(`start ${name}`);
+        const result = await original(...args);
+        order.push(`end ${name}`);
+        return result;
+      };
+    };
+    wrap('delivery', ports.deliveries, 'get');
+    wrap('webhook', ports.webhooks, 'get');
+    wrap('event', ports.events, 'get');
+    const withEvent = { ...message, event_id: stored()?.event_id };
+    expect(await dispatchDelivery(ports, withEvent, options)).toMatchObject({ reason: 'delivered' });
+    expect(order.slice(0, 3).sort()).toEqual(['start delivery', 'start event', 'start webhook']);
+    expect(order.filter((step) => step === 'start event')).toHaveLength(1);
+  });
+
+  it('refuses a webhook of another workspace than the delivery’s', async () => {
+    const { ports, stored } = setup({ webhook: webhookRecord({ workspace_id: 'ws_other' }) });
+    const action = await dispatchDelivery(ports, { ...message, workspace_id: 'ws_other' }, options);
+    expect(action).toMatchObject({ action: 'done', reason: 'webhook deleted' });
+    expect(ports.sender.requests).toHaveLength(0);
+    expect(stored()?.status).toBe('failed');
+  });
+
   it('delivers: one send, attempts 1, status success', async () => {
     const { ports, stored } = setup();
     const action = await dispatchDelivery(ports, message, options);
