@@ -391,11 +391,15 @@ describe('outputs', () => {
   });
 
   test('the redrive ARNs name the right queues', () => {
-    expect(outputTarget(template, 'EventsDeadLetterQueueArn')).toBe(outputTarget(template, 'EventsDeadLetterQueueUrl'));
+    expect(outputTarget(template, 'EventsDeadLetterQueueArn')).toBe(
+      outputTarget(template, 'EventsDeadLetterQueueUrl'),
+    );
     expect(outputTarget(template, 'DeliveriesDeadLetterQueueArn')).toBe(
       outputTarget(template, 'DeliveriesDeadLetterQueueUrl'),
     );
-    expect(outputTarget(template, 'DeliveriesQueueArn')).not.toBe(outputTarget(template, 'DeliveriesDeadLetterQueueArn'));
+    expect(outputTarget(template, 'DeliveriesQueueArn')).not.toBe(
+      outputTarget(template, 'DeliveriesDeadLetterQueueArn'),
+    );
   });
 
   test('the events queue and its DLQ are different queues', () => {
