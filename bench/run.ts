@@ -20,8 +20,9 @@ import { gzipSync } from 'node:zlib';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
-import { ENV, FUNCTION_TIMEOUTS } from '../functions/resources.ts';
+import { FUNCTION_TIMEOUTS } from '../functions/resources.ts';
 import { ROUTES } from '../functions/routes.ts';
+import { functionEnvironment } from '../local/function-environment.ts';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
@@ -52,9 +53,6 @@ const fmt = (n: number, digits = 1) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 // --- children: emulators and receiver -------------------------------------------------------
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'local';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 const emulators = child('test/support/emulators-process.ts', { RETRIES: '2' });
 const receiverProc = child('bench/receiver-process.ts');
 const [info, receiver] = await Promise.all([
@@ -75,25 +73,16 @@ void (async () => {
 })();
 
 const queue = (name: string) => info.queues[name] ?? { url: '', arn: '', dlqUrl: '' };
-Object.assign(process.env, {
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  [ENV.webhooksTable]: info.tables.webhooks,
-  [ENV.deliveriesTable]: info.tables.deliveries,
-  [ENV.eventsTable]: info.tables.events,
-  [ENV.apiKeysTable]: info.tables.apiKeys,
-  [ENV.rateLimitsTable]: info.tables.rateLimits,
-  [ENV.eventsQueueUrl]: queue('events').url,
-  [ENV.eventsDlqUrl]: queue('events').dlqUrl,
-  [ENV.deliveriesQueueUrl]: queue('deliveries').url,
-  [ENV.deliveriesDlqUrl]: queue('deliveries').dlqUrl,
-  [ENV.secretKey]: randomBytes(32).toString('hex'),
-  [ENV.retrySchedule]: '1,1',
-  [ENV.allowPrivateTargets]: '1',
-  [ENV.dynamodbEndpoint]: info.dynamodbEndpoint,
-  [ENV.sqsEndpoint]: info.sqsEndpoint,
-  [ENV.extraCaFile]: receiver.caFile,
-});
+Object.assign(
+  process.env,
+  functionEnvironment(info, {
+    secretKeyHex: randomBytes(32).toString('hex'),
+    retrySchedule: [1, 1],
+    allowPrivateTargets: true,
+    logLevel: 'SILENT',
+    extraCaFile: receiver.caFile,
+  }),
+);
 
 // Imported after the environment is set, as Lambda would load them.
 const { dependencies } = await import('../functions/shared/wiring.ts');

@@ -103,7 +103,9 @@ export class EncrataWebhooksStack extends Stack {
     // ARNs for `npm run redrive -- --aws --dlq-arn … --queue-arn …` (SQS message move tasks).
     new CfnOutput(this, 'EventsDeadLetterQueueArn', { value: this.pipeline.eventsDeadLetterQueue.queueArn });
     new CfnOutput(this, 'DeliveriesQueueArn', { value: this.pipeline.deliveriesQueue.queueArn });
-    new CfnOutput(this, 'DeliveriesDeadLetterQueueArn', { value: this.pipeline.deliveriesDeadLetterQueue.queueArn });
+    new CfnOutput(this, 'DeliveriesDeadLetterQueueArn', {
+      value: this.pipeline.deliveriesDeadLetterQueue.queueArn,
+    });
     new CfnOutput(this, 'SecretKeyArn', { value: secretKey.secretArn });
     for (const name of Object.keys(TABLES) as TableName[]) {
       new CfnOutput(this, `${TABLES[name].logicalName}TableName`, {

@@ -4,11 +4,12 @@ import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ENV, FUNCTION_TIMEOUTS } from '../functions/resources.ts';
+import { FUNCTION_TIMEOUTS } from '../functions/resources.ts';
 import { ensureReceiverCertificate } from './certificates.ts';
 import { type LocalConfig, LocalConfigError } from './config.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { SqsEventSource } from './event-source.ts';
+import { functionEnvironment } from './function-environment.ts';
 
 export const DEV_WORKSPACE_ID = 'ws_dev';
 
@@ -75,35 +76,6 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as AddressInfo).port;
 }
 
-/** The environment the functions read (functions/shared/config.ts), pointing at the emulators. */
-function functionEnvironment(
-  cfg: LocalConfig,
-  emulators: Emulators,
-  secretKeyHex: string,
-): Record<string, string> {
-  return {
-    POWERTOOLS_LOG_LEVEL: cfg.logLevel,
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'false',
-    [ENV.webhooksTable]: emulators.tables.webhooks,
-    [ENV.deliveriesTable]: emulators.tables.deliveries,
-    [ENV.eventsTable]: emulators.tables.events,
-    [ENV.apiKeysTable]: emulators.tables.apiKeys,
-    [ENV.rateLimitsTable]: emulators.tables.rateLimits,
-    [ENV.eventsQueueUrl]: emulators.queues.events.url,
-    [ENV.eventsDlqUrl]: emulators.queues.events.dlqUrl,
-    [ENV.deliveriesQueueUrl]: emulators.queues.deliveries.url,
-    [ENV.deliveriesDlqUrl]: emulators.queues.deliveries.dlqUrl,
-    [ENV.secretKey]: secretKeyHex,
-    [ENV.retrySchedule]: cfg.retrySchedule.join(','),
-    [ENV.allowPrivateTargets]: cfg.allowPrivateTargets ? '1' : '0',
-    [ENV.rateLimitPerMinute]: String(cfg.rateLimitPerMinute),
-    [ENV.maxWebhooks]: String(cfg.maxWebhooks),
-    [ENV.dynamodbEndpoint]: emulators.dynamodbEndpoint,
-    [ENV.sqsEndpoint]: emulators.sqsEndpoint,
-  };
-}
-
 /**
  * Starts the whole system in this process: emulators, the functions' environment, the seeded dev
  * workspace and key, the API Gateway emulation and the two SQS event source mappings.
@@ -143,9 +115,18 @@ export async function startLocalStack(
   const secretKeyHex = persistentValue(cfg.dataDir, 'secret-key', () => randomBytes(32).toString('hex'));
   // `npm run receiver` serves this certificate; trusting it here means no extra step for a newcomer.
   const receiverCertificate = await ensureReceiverCertificate(cfg.dataDir);
-  Object.assign(process.env, functionEnvironment(cfg, emulators, secretKeyHex), {
-    [ENV.extraCaFile]: receiverCertificate.certFile,
-  });
+  Object.assign(
+    process.env,
+    functionEnvironment(emulators, {
+      secretKeyHex,
+      retrySchedule: cfg.retrySchedule,
+      allowPrivateTargets: cfg.allowPrivateTargets,
+      logLevel: cfg.logLevel,
+      rateLimitPerMinute: cfg.rateLimitPerMinute,
+      maxWebhooks: cfg.maxWebhooks,
+      extraCaFile: receiverCertificate.certFile,
+    }),
+  );
 
   const { QUEUE_HANDLERS } = await import('./handlers.ts');
   const { handleHttp } = await import('./server.ts');

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { ENV } from '../../functions/resources.ts';
+import { functionEnvironment } from '../../local/function-environment.ts';
 
 declare global {
   var __EMULATORS__: ChildProcess | undefined;
@@ -30,30 +30,13 @@ export default async function globalSetup(): Promise<void> {
     });
   });
   const info = JSON.parse(line) as EmulatorInfo;
-  const queue = (name: string) => info.queues[name] ?? { url: '', arn: '', dlqUrl: '', dlqArn: '' };
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    [ENV.webhooksTable]: info.tables.webhooks,
-    [ENV.deliveriesTable]: info.tables.deliveries,
-    [ENV.eventsTable]: info.tables.events,
-    [ENV.apiKeysTable]: info.tables.apiKeys,
-    [ENV.rateLimitsTable]: info.tables.rateLimits,
-    [ENV.eventsQueueUrl]: queue('events').url,
-    [ENV.eventsDlqUrl]: queue('events').dlqUrl,
-    [ENV.deliveriesQueueUrl]: queue('deliveries').url,
-    [ENV.deliveriesDlqUrl]: queue('deliveries').dlqUrl,
-    [ENV.secretKey]: randomBytes(32).toString('hex'),
-    [ENV.retrySchedule]: '1,2',
-    [ENV.allowPrivateTargets]: '1',
-    [ENV.dynamodbEndpoint]: info.dynamodbEndpoint,
-    [ENV.sqsEndpoint]: info.sqsEndpoint,
-    ENCRATA_TEST_QUEUE_ARNS: JSON.stringify({
-      events: queue('events').arn,
-      deliveries: queue('deliveries').arn,
+  Object.assign(
+    process.env,
+    functionEnvironment(info, {
+      secretKeyHex: randomBytes(32).toString('hex'),
+      retrySchedule: [1, 2],
+      allowPrivateTargets: true,
+      logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
     }),
-  });
+  );
 }

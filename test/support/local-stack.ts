@@ -3,19 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { StackInfo } from '../../local/stack.ts';
 
-export interface StackInfo {
-  api_url: string;
-  workspace_id: string;
-  api_key: string;
-  sqs_endpoint: string;
-  events_queue_url: string;
-  events_dlq_url: string;
-  deliveries_queue_url: string;
-  deliveries_dlq_url: string;
-  dynamodb_endpoint: string;
-  data_dir: string;
-}
+export type { StackInfo };
 
 export interface RunningStack {
   info: StackInfo;

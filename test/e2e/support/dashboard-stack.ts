@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -6,16 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureReceiverCertificate } from '../../../local/certificates.ts';
+import { type StackInfo, startStack } from '../../support/local-stack.ts';
 
 /** The parts of the READY line the dashboard tests use. */
-export interface ReadyInfo {
-  api_url: string;
-  dashboard_url: string;
-  api_key: string;
-  workspace_id: string;
-  sqs_endpoint: string;
-  events_queue_url: string;
-}
+export type ReadyInfo = StackInfo;
 
 export interface LocalStackProcess {
   info: ReadyInfo;
@@ -26,67 +19,23 @@ export interface LocalStackProcess {
 }
 
 /**
- * Starts `node local/start.ts` as a child process on a free port with a fresh data directory, and
- * resolves with its READY line. `env` adds to (or overrides) the test defaults.
+ * Starts `node local/start.ts` (through the shared e2e starter) with a fresh data directory, and
+ * removes the directory again when stopped.
  */
 export async function startLocalStackProcess(
-  options: { dataDir?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<LocalStackProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'encrata-dashboard-'));
-  const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
-    cwd: process.cwd(),
-    env: {
-      ...process.env,
-      PORT: '0',
-      ENCRATA_DATA_DIR: dataDir,
-      ENCRATA_ALLOW_PRIVATE_TARGETS: '1',
-      ENCRATA_RETRY_SCHEDULE: '1,1',
-      ENCRATA_LOG_LEVEL: 'WARN',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
-  });
-  const exited = once(child, 'exit');
-
-  const info = await new Promise<ReadyInfo>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(
-      () => reject(new Error(`the local stack printed no READY line in time:\n${stderr}`)),
-      options.timeoutMs ?? 30_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const line = stdout.split('\n').find((candidate) => candidate.startsWith('READY '));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line.slice('READY '.length)) as ReadyInfo);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the local stack exited with ${code} before READY:\n${stderr}`));
-    });
-  }).catch(async (error: unknown) => {
-    child.kill('SIGKILL');
+  const stack = await startStack({ dataDir, env: options.env }).catch((error: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   });
-
   return {
-    info,
+    info: stack.info,
     dataDir,
-    output: () => stderr,
+    output: () => stack.output.join(''),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stack.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
