@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_KEY_PATTERN } from '../functions/core/ids.ts';
 import { parseRetrySchedule } from '../functions/core/retry.ts';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../functions/resources.ts';

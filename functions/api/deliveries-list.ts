@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { deliveryOutSchema } from '../core/deliveries.ts';
 import { listDeliveries, listDeliveriesQuerySchema } from '../core/delivery-log.ts';
 import { httpHandler, json } from '../shared/http.ts';

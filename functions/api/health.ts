@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { VERSION } from '../core/version.ts';
 import { httpHandler, json } from '../shared/http.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listApiKeys } from '../core/api-key-service.ts';
 import { apiKeyOutSchema } from '../core/api-keys.ts';
 import { httpHandler, json } from '../shared/http.ts';

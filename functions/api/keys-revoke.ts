@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { revokeApiKey } from '../core/api-key-service.ts';
 import { httpHandler, json } from '../shared/http.ts';
 import { apiKeyPorts } from '../shared/services.ts';

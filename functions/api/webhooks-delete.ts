@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../core/errors.ts';
 import { deleteWebhook } from '../core/webhook-service.ts';
 import { httpHandler, noContent } from '../shared/http.ts';

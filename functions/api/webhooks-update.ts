@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { updateWebhook } from '../core/webhook-service.ts';
 import { updateWebhookSchema } from '../core/webhooks.ts';
 import { httpHandler, json } from '../shared/http.ts';

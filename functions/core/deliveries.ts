@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DELIVERY_STATUSES = ['pending', 'success', 'failed'] as const;
 export const deliveryStatusSchema = z.enum(DELIVERY_STATUSES);

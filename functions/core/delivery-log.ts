@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Caller } from './api-keys.ts';
 import { type DeliveryOut, type DeliveryRecord, deliveryStatusSchema } from './deliveries.ts';
 import type { DeliveryStore, EventStore, WebhookStore } from './ports.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The event catalogue (contract §4). Each event's `data` schema lists the fields a producer

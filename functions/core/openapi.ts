@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiKeyCreatedOutSchema, apiKeyOutSchema, createApiKeySchema } from './api-keys.ts';
 import { deliveryOutSchema } from './deliveries.ts';
 import { listDeliveriesQuerySchema } from './delivery-log.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Caller } from './api-keys.ts';
 import { decideAfterAttempt, recordAttempt } from './attempt.ts';
 import { type DeliveryRecord, expiresAt } from './deliveries.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventTypeSchema } from './events.ts';
 
 /** Defaults and bounds of the webhook object (contract §2). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRetrySchedule } from '../core/retry.ts';
 import { DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE } from '../core/webhooks.ts';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, ENV } from '../resources.ts';
