@@ -87,6 +87,12 @@ export interface QueueDefinition {
 
 const FOURTEEN_DAYS = 14 * 24 * 60 * 60;
 
+/**
+ * Longest single retry delay. SQS caps a message's visibility at 12 hours counted from when it was
+ * received, and the dispatcher sets it a few seconds after receipt, so 5 minutes are kept in hand.
+ */
+export const MAX_RETRY_DELAY_SECONDS = 12 * 60 * 60 - 300;
+
 /** Default retry schedule (contract §5), seconds between attempts: 8 attempts over ~27.6 h. */
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
 

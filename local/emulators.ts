@@ -140,8 +140,8 @@ async function ensureQueues(
 /**
  * Makes messages a killed previous run left in flight visible again, before fauxqs loads them.
  * Only this process consumes these queues, so nobody else holds them; on AWS they would come back
- * after their visibility timeout (up to 3 minutes here), which is a long wait at a desk. A delivery
- * that was hidden on purpose for a retry simply hides itself again for the time left.
+ * after their visibility timeout (up to 3 minutes here), which is a long wait at a desk. Messages
+ * hidden for longer than a batch can take are waiting for a retry and are left alone.
  * fauxqs cannot do this through the API (ChangeMessageVisibility does not find restored in-flight
  * receipts), so it is done on its SQLite file; the e2e "killed mid-batch" test guards the coupling.
  */

@@ -2,15 +2,19 @@ import { buildApiKeyRecord } from '../functions/core/api-keys.ts';
 import { generateUuid, hashApiKey } from '../functions/core/ids.ts';
 import { dependencies } from '../functions/shared/wiring.ts';
 
-/** Makes sure `key` is a live API key of `workspaceId` (the local stack's seeded dev key). */
+/**
+ * Makes sure `key` is a live API key of `workspaceId` (the local stack's seeded dev key). Returns
+ * false when the key exists but cannot serve: revoked, or another workspace's.
+ */
 export async function ensureApiKey(options: {
   key: string;
   workspaceId: string;
   name: string;
-}): Promise<void> {
+}): Promise<boolean> {
   const { apiKeys } = dependencies();
   const keyHash = hashApiKey(options.key);
-  if (await apiKeys.findByHash(keyHash)) return;
+  const existing = await apiKeys.findByHash(keyHash);
+  if (existing) return existing.revoked_at === null && existing.workspace_id === options.workspaceId;
   await apiKeys.create(
     buildApiKeyRecord({
       key: options.key,
@@ -21,4 +25,5 @@ export async function ensureApiKey(options: {
       createdAt: new Date().toISOString(),
     }),
   );
+  return true;
 }

@@ -132,8 +132,22 @@ export async function startLocalStack(
   const { handleHttp } = await import('./server.ts');
   const { ensureApiKey } = await import('./seed.ts');
   const { generateApiKey } = await import('../functions/core/ids.ts');
-  const apiKey = cfg.devApiKey ?? persistentValue(cfg.dataDir, 'dev-api-key', generateApiKey);
-  await ensureApiKey({ key: apiKey, workspaceId: DEV_WORKSPACE_ID, name: 'Local development key' });
+  let apiKey = cfg.devApiKey ?? persistentValue(cfg.dataDir, 'dev-api-key', generateApiKey);
+  const seed = (key: string) =>
+    ensureApiKey({ key, workspaceId: DEV_WORKSPACE_ID, name: 'Local development key' });
+  if (!(await seed(apiKey))) {
+    if (cfg.devApiKey) {
+      await emulators.stop();
+      server.close();
+      throw new LocalConfigError(
+        'ENCRATA_DEV_API_KEY was revoked in this data directory; choose another key.',
+      );
+    }
+    // The kept dev key was revoked (through the API or the dashboard): issue a fresh one.
+    apiKey = generateApiKey();
+    writeFileSync(join(cfg.dataDir, 'dev-api-key'), `${apiKey}\n`, { mode: 0o600 });
+    await seed(apiKey);
+  }
 
   const onError = (source: string) => (error: unknown) =>
     log(`${source}: ${(error as Error).message ?? error}`);

@@ -51,8 +51,6 @@ try {
     {
       apiKeys: new DynamoApiKeyStore(createDocumentClient(dynamodbEndpoint), table),
       publisher: new SqsEventPublisher(createSqsClient(sqsEndpoint), queueUrl),
-      onPublishError: (error) =>
-        console.error(`warning: apikey.created was not published: ${(error as Error).message}`),
     },
     { workspaceId, name: name.data.name, now: new Date() },
   );

@@ -8,23 +8,13 @@ import { sortNewestFirst } from './webhook-service.ts';
 export interface ApiKeyServicePorts {
   apiKeys: ApiKeyStore;
   publisher: EventPublisher;
-  /** Told when an event could not be published (the key change itself stands). */
-  onPublishError: (error: unknown, event: string) => void;
 }
 
-async function publishSafely(
-  ports: ApiKeyServicePorts,
-  publish: () => Promise<void>,
-  event: string,
-): Promise<void> {
-  try {
-    await publish();
-  } catch (error) {
-    ports.onPublishError(error, event);
-  }
-}
-
-/** Issues a key for a workspace (API and operator command) and publishes `apikey.created`. */
+/**
+ * Issues a key for a workspace (API and operator command) and publishes `apikey.created`. If the
+ * event cannot be published the key is revoked again and the error is thrown: a key nobody was
+ * told about must not stay usable, and the caller (who never saw it) simply tries again.
+ */
 export async function issueApiKey(
   ports: ApiKeyServicePorts,
   options: { workspaceId: string; name: string; now: Date },
@@ -39,22 +29,22 @@ export async function issueApiKey(
     createdAt: options.now.toISOString(),
   });
   await ports.apiKeys.create(record);
-  await publishSafely(
-    ports,
-    () =>
-      ports.publisher.publish(
-        buildEventMessage(
-          {
-            workspaceId: record.workspace_id,
-            event: 'apikey.created',
-            id: `apikey.created:${record.id}`,
-            data: { key_id: record.id, name: record.name, key_preview: record.key_preview },
-          },
-          options.now,
-        ),
+  try {
+    await ports.publisher.publish(
+      buildEventMessage(
+        {
+          workspaceId: record.workspace_id,
+          event: 'apikey.created',
+          id: `apikey.created:${record.id}`,
+          data: { key_id: record.id, name: record.name, key_preview: record.key_preview },
+        },
+        options.now,
       ),
-    'apikey.created',
-  );
+    );
+  } catch (error) {
+    await ports.apiKeys.revoke(record.key_hash, options.now.toISOString()).catch(() => undefined);
+    throw error;
+  }
   return { record, key };
 }
 
@@ -65,7 +55,11 @@ export async function listApiKeys(
   return sortNewestFirst(await ports.apiKeys.listByWorkspace(caller.workspaceId));
 }
 
-/** Revokes a key of the caller's workspace (refused from the next request on); idempotent. */
+/**
+ * Revokes a key of the caller's workspace (refused from the next request on). Idempotent, and the
+ * event is published on every call (its id is fixed, so fan-out delivers it once): a client that
+ * retries after a failed publish gets the event out.
+ */
 export async function revokeApiKey(
   ports: ApiKeyServicePorts,
   caller: Caller,
@@ -74,28 +68,22 @@ export async function revokeApiKey(
 ): Promise<void> {
   const existing = await ports.apiKeys.findById(caller.workspaceId, id);
   if (!existing) throw new NotFoundError('API key not found');
-  const revoked = await ports.apiKeys.revoke(existing.key_hash, now.toISOString());
-  if (!revoked?.revoked_at) return; // already revoked: no second event
-  const revokedAt = revoked.revoked_at;
-  await publishSafely(
-    ports,
-    () =>
-      ports.publisher.publish(
-        buildEventMessage(
-          {
-            workspaceId: revoked.workspace_id,
-            event: 'apikey.revoked',
-            id: `apikey.revoked:${revoked.id}`,
-            data: {
-              key_id: revoked.id,
-              name: revoked.name,
-              key_preview: revoked.key_preview,
-              revoked_at: revokedAt,
-            },
-          },
-          now,
-        ),
-      ),
-    'apikey.revoked',
+  const revoked = (await ports.apiKeys.revoke(existing.key_hash, now.toISOString())) ?? existing;
+  const revokedAt = revoked.revoked_at ?? now.toISOString();
+  await ports.publisher.publish(
+    buildEventMessage(
+      {
+        workspaceId: revoked.workspace_id,
+        event: 'apikey.revoked',
+        id: `apikey.revoked:${revoked.id}`,
+        data: {
+          key_id: revoked.id,
+          name: revoked.name,
+          key_preview: revoked.key_preview,
+          revoked_at: revokedAt,
+        },
+      },
+      now,
+    ),
   );
 }

@@ -43,6 +43,8 @@ export const eventRecordSchema = z.object({
   body: z.string(),
   created_at: z.string(),
   expires_at: z.number().int(),
+  /** When the first publication of this id reached fan-out: its deliveries' time and order. */
+  received_at: z.string().optional(),
   /** Set once every delivery of the event is recorded and queued; a repeat then does nothing. */
   fanned_out_at: z.string().optional(),
   /** Until when (epoch ms) one fan-out run owns the event; a concurrent repeat waits it out. */

@@ -51,6 +51,12 @@ export async function dispatchDelivery(
     Boolean(delivery.dead_lettered_at) &&
     message.redrive_of === delivery.dead_lettered_at;
   if (delivery.status !== 'pending' && !redriven) {
+    // It gave up, but its dead-lettered copy may never have reached the DLQ (the send failed or the
+    // function died): dead-letter this copy too. Extra copies are harmless; a redrive's attempt is
+    // keyed to `dead_lettered_at`.
+    if (delivery.status === 'failed' && delivery.dead_lettered_at && message.redrive_of === undefined) {
+      return { action: 'dead-letter', reason: 'gave up earlier; dead-lettering again', delivery };
+    }
     return { action: 'done', reason: `delivery already ${delivery.status}`, delivery };
   }
 
@@ -67,6 +73,8 @@ export async function dispatchDelivery(
   };
   if (!webhook || webhook.workspace_id !== delivery.workspace_id) return stop('webhook deleted');
   if (!webhook.is_active) return stop('webhook paused');
+  // Paused and resumed since this delivery was made: pausing stopped it (contract §3).
+  if (webhook.paused_at && delivery.created_at <= webhook.paused_at) return stop('webhook paused');
 
   let body = delivery.body;
   if (body === undefined) {
@@ -101,7 +109,13 @@ export async function dispatchDelivery(
   });
   const updated = recordAttempt(delivery, outcome, decision, nowMs);
   if (!(await ports.deliveries.saveAttempt(updated, delivery.attempts))) {
-    // Another copy of this message recorded the attempt first; that copy carries the delivery on.
+    // Another copy of this message recorded an attempt first. SQS may have handed out the very same
+    // message twice, so this copy must not be deleted while the delivery still waits for a retry.
+    const current = await ports.deliveries.get(delivery.webhook_id, delivery.id, options.now());
+    if (current?.status === 'pending' && current.next_attempt_at) {
+      const waitMs = Date.parse(current.next_attempt_at) - options.now();
+      return { action: 'retry', delaySeconds: Math.max(1, Math.ceil(waitMs / 1000)), delivery: current };
+    }
     return { action: 'done', reason: 'attempt already recorded by a concurrent copy of the message' };
   }
   if (decision.status === 'success') return { action: 'done', reason: 'delivered', delivery: updated };

@@ -55,6 +55,7 @@ export async function fanOutEvent(
     event_type: message.event,
     body,
     created_at: createdAt,
+    received_at: new Date(nowMs).toISOString(),
     expires_at: expiresAt(nowMs),
     fanout_lease_until: leaseUntil,
   });
@@ -71,7 +72,10 @@ export async function fanOutEvent(
   }
 
   const targets = subscribedWebhooks(await ports.webhooks.list(event.workspace_id), event.event_type);
-  const eventTimeMs = Date.parse(event.created_at);
+  // Deliveries are dated (and their ids ordered) by when the event first arrived, not by the
+  // producer's created_at, which may lie anywhere; a repeat of the id reuses that first arrival.
+  const receivedAt = event.received_at ?? new Date(nowMs).toISOString();
+  const eventTimeMs = Date.parse(receivedAt);
   const records: DeliveryRecord[] = targets.map((webhook) => ({
     webhook_id: webhook.id,
     id: deliveryIdFor(eventTimeMs, `${event.workspace_id}\n${event.id}\n${webhook.id}`),
@@ -85,7 +89,7 @@ export async function fanOutEvent(
     error: null,
     last_attempt_at: null,
     next_attempt_at: new Date(nowMs).toISOString(),
-    created_at: new Date(nowMs).toISOString(),
+    created_at: receivedAt,
     expires_at: expiresAt(nowMs),
   }));
   await Promise.all(records.map((record) => ports.deliveries.createIfAbsent(record)));

@@ -37,7 +37,8 @@ export function generateUuid(): string {
 
 function encodeTime(ms: number): string {
   let out = '';
-  let rest = ms;
+  // Ten base-32 characters hold any time from 1970 to the year 10889.
+  let rest = Math.min(Math.max(0, Math.floor(ms)), 32 ** 10 - 1);
   for (let i = 0; i < 10; i++) {
     out = CROCKFORD[rest % 32] + out;
     rest = Math.floor(rest / 32);

@@ -1,9 +1,11 @@
+import { MAX_RETRY_DELAY_SECONDS } from '../resources.ts';
+
 /**
  * Retry policy: pure functions with `random` passed in, so tests are exact.
  */
 
-/** Longest single hop: SQS's visibility timeout is capped at 12 hours. */
-export const MAX_DELAY_SECONDS = 12 * 60 * 60;
+/** Longest single hop (see MAX_RETRY_DELAY_SECONDS: SQS's 12-hour cap, less a margin). */
+export const MAX_DELAY_SECONDS = MAX_RETRY_DELAY_SECONDS;
 export const JITTER = 0.2;
 
 /** Parses a comma-separated list of positive whole seconds, e.g. "5,300,1800". */

@@ -78,6 +78,7 @@ const FORBIDDEN_V4: Range[] = [
 const FORBIDDEN_V6: Range[] = [
   '::/128', // unspecified
   '::1/128', // loopback
+  '64:ff9b:1::/48', // local-use IPv4/IPv6 translation (RFC 8215)
   '100::/64', // discard
   '2001:db8::/32', // documentation
   'fc00::/7', // unique local
@@ -99,6 +100,7 @@ function forbiddenV4(value: bigint): boolean {
 function embeddedIpv4(value: bigint): bigint | null {
   const low32 = value & 0xffffffffn;
   if (value >> 32n === 0xffffn) return low32; // ::ffff:a.b.c.d  IPv4-mapped
+  if (value >> 32n === 0xffff0000n) return low32; // ::ffff:0:a.b.c.d  IPv4-translated (RFC 2765)
   if (value >> 32n === 0n) return low32; // ::a.b.c.d  IPv4-compatible (deprecated)
   if (value >> 32n === 0x0064ff9b0000000000000000n) return low32; // 64:ff9b::/96  NAT64
   if (value >> 112n === 0x2002n) return (value >> 80n) & 0xffffffffn; // 2002::/16  6to4

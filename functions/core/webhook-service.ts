@@ -88,13 +88,15 @@ export async function updateWebhook(
 ): Promise<void> {
   const current = await requireWebhook(ports, caller, input.id);
   checkTarget(input.url, policy);
+  const isActive = input.is_active ?? current.is_active;
   const next: WebhookRecord = {
     ...current,
     url: input.url,
     events: input.events ?? current.events,
     description: input.description ?? current.description,
-    is_active: input.is_active ?? current.is_active,
+    is_active: isActive,
     updated_at: now.toISOString(),
+    ...(current.is_active && !isActive ? { paused_at: now.toISOString() } : {}),
   };
   if (!(await ports.webhooks.update(next)))
     throw new ConflictError('The webhook was deleted while being updated');

@@ -70,6 +70,8 @@ export const webhookRecordSchema = z.object({
   created_by: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** When it was last paused: deliveries made before then stop, even after a resume. */
+  paused_at: z.string().optional(),
 });
 export type WebhookRecord = z.infer<typeof webhookRecordSchema>;
 

@@ -12,6 +12,7 @@ import {
 } from '../core/errors.ts';
 import { API_KEY_PATTERN, hashApiKey } from '../core/ids.ts';
 import type { RateLimitState } from '../core/ports.ts';
+import { uncountedRateLimitState } from '../core/rate-limit.ts';
 import { parseOrThrow } from '../core/validation.ts';
 import { RATE_LIMITED_PREFIX } from '../routes.ts';
 import { logger } from './observability.ts';
@@ -92,20 +93,38 @@ async function authenticate(event: HttpEvent, nowMs: number): Promise<Caller> {
   return { workspaceId: record.workspace_id, keyId: record.id };
 }
 
-/** Authentication, then the per-key rate limit on the webhook endpoints. */
-function authentication(): Middleware {
+const isRateLimited = (event: HttpEvent) => event.rawPath.startsWith(RATE_LIMITED_PREFIX);
+
+/** Counts the request against its key's budget; over it, a 429. */
+async function countRequest(request: Request, caller: Caller, now: number): Promise<void> {
+  const { rateLimiter, config } = dependencies();
+  const state = await rateLimiter.hit(caller.keyId, now, config.rateLimitPerMinute);
+  request.context.rateLimit = state;
+  if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
+}
+
+/**
+ * Authentication, then the per-key rate limit on the webhook endpoints. With `optional`, a request
+ * without a valid key goes on without a caller (the fallback route answers it). Every answer on
+ * `/api/webhooks*` carries the rate-limit headers, even one refused before a key was known.
+ */
+function authentication(mode: 'required' | 'optional'): Middleware {
   return {
     before: async (request: Request) => {
       const now = Date.now();
-      const caller = await authenticate(request.event, now);
+      let caller: Caller;
+      try {
+        caller = await authenticate(request.event, now);
+      } catch (error) {
+        if (isRateLimited(request.event)) {
+          request.context.rateLimit = uncountedRateLimitState(now, dependencies().config.rateLimitPerMinute);
+        }
+        if (mode === 'optional' && error instanceof UnauthorizedError) return;
+        throw error;
+      }
       request.context.caller = caller;
       logger.appendKeys({ workspace_id: caller.workspaceId, key_id: caller.keyId });
-      if (request.event.rawPath.startsWith(RATE_LIMITED_PREFIX)) {
-        const { rateLimiter, config } = dependencies();
-        const state = await rateLimiter.hit(caller.keyId, now, config.rateLimitPerMinute);
-        request.context.rateLimit = state;
-        if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
-      }
+      if (isRateLimited(request.event)) await countRequest(request, caller, now);
     },
   };
 }
@@ -169,8 +188,11 @@ export interface HttpInput<B, Q> {
 }
 
 interface Spec<BS extends z.ZodType | undefined, QS extends z.ZodType | undefined> {
-  /** Whether a Bearer API key is required (every route but health and the OpenAPI document). */
-  authenticated?: boolean;
+  /**
+   * Whether a Bearer API key is required (every route but health and the OpenAPI document);
+   * `optional` identifies (and rate-limits) the caller when a valid key is present.
+   */
+  authenticated?: boolean | 'optional';
   body?: BS;
   query?: QS;
 }
@@ -189,7 +211,8 @@ export function httpHandler<
     injectLambdaContext(logger, { resetKeys: true }),
   );
   stack.use(accessLog());
-  if (spec.authenticated ?? true) stack.use(authentication());
+  const mode = spec.authenticated ?? true;
+  if (mode !== false) stack.use(authentication(mode === 'optional' ? 'optional' : 'required'));
   return stack.use(errorResponses()).handler(async (event, context) => {
     const body = (spec.body ? parseOrThrow(spec.body, readJsonBody(event) ?? {}) : undefined) as Out<BS>;
     const query = (

@@ -1,6 +1,5 @@
 import type { ApiKeyServicePorts } from '../core/api-key-service.ts';
 import type { WebhookPolicy } from '../core/webhook-service.ts';
-import { logger, MetricUnit, metrics } from './observability.ts';
 import { dependencies } from './wiring.ts';
 
 /** The webhook rules of this deployment, from configuration. */
@@ -9,15 +8,8 @@ export function webhookPolicy(): WebhookPolicy {
   return { maxPerWorkspace: config.maxWebhooksPerWorkspace, allowPrivateTargets: config.allowPrivateTargets };
 }
 
-/** The key service's ports: publishing failures are logged and counted, never silent. */
+/** The key service's ports. */
 export function apiKeyPorts(): ApiKeyServicePorts {
   const { apiKeys, eventPublisher } = dependencies();
-  return {
-    apiKeys,
-    publisher: eventPublisher,
-    onPublishError: (error, event) => {
-      logger.error('could not publish an event', { event, error });
-      metrics.addMetric('EventPublishFailures', MetricUnit.Count, 1);
-    },
-  };
+  return { apiKeys, publisher: eventPublisher };
 }

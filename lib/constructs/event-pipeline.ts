@@ -10,6 +10,7 @@ import {
   ENV,
   EVENT_SOURCE_BATCH_SIZE,
   FUNCTION_TIMEOUTS,
+  MAX_RETRY_DELAY_SECONDS,
   QUEUES,
   type QueueDefinition,
   VISIBILITY_TIMEOUT_FACTOR,
@@ -18,8 +19,8 @@ import { NodeFunction } from './node-function.ts';
 import type { SecretKey } from './secret-key.ts';
 import type { Tables } from './tables.ts';
 
-/** SQS's ceiling for a visibility timeout, hence for one retry delay set with ChangeMessageVisibility. */
-const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60;
+/** The dispatcher's ceiling for one retry delay: SQS's 12-hour visibility cap, less a margin. */
+const MAX_VISIBILITY_TIMEOUT_SECONDS = MAX_RETRY_DELAY_SECONDS;
 
 export interface EventPipelineProps {
   readonly tables: Tables;
@@ -190,7 +191,7 @@ function assertRetrySchedule(schedule: readonly number[], retentionSeconds: numb
   for (const delay of schedule) {
     if (!Number.isInteger(delay) || delay < 1 || delay > MAX_VISIBILITY_TIMEOUT_SECONDS) {
       throw new Error(
-        `retrySchedule: ${delay} is not a whole number of seconds between 1 and ${MAX_VISIBILITY_TIMEOUT_SECONDS} (SQS's maximum visibility timeout)`,
+        `retrySchedule: ${delay} is not a whole number of seconds between 1 and ${MAX_VISIBILITY_TIMEOUT_SECONDS} (SQS's 12-hour visibility cap less 5 minutes)`,
       );
     }
   }

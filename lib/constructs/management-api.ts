@@ -90,6 +90,9 @@ export class ManagementApi extends Construct {
     };
 
     const fallback = makeFunction(FALLBACK_HANDLER, 'Answers unknown paths (404) and wrong methods (405)');
+    // It identifies a valid key, so a wrong method under /api/webhooks counts and carries the
+    // rate-limit headers like any other request there.
+    this.grantAuthentication(fallback, props);
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'encrata-webhooks management API',
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback.function),
@@ -132,12 +135,16 @@ export class ManagementApi extends Construct {
     }
     for (const queue of route.sends ?? []) props.queues[queue].grantSendMessages(fn);
     if (route.usesSecretKey) props.secretKey.grantRead(fn);
-    if (route.authenticated) {
-      // The auth middleware looks the key up by hash and records last_used; the rate limiter
-      // increments a counter per key and minute.
-      props.tables.grant('apiKeys', fn, 'write');
-      props.tables.grant('rateLimits', fn, 'write');
-    }
+    if (route.authenticated) this.grantAuthentication(fn, props);
+  }
+
+  /**
+   * The auth middleware looks the key up by hash and records last_used; the rate limiter increments
+   * a counter per key and minute.
+   */
+  private grantAuthentication(fn: NodeFunction, props: ManagementApiProps): void {
+    props.tables.grant('apiKeys', fn, 'write');
+    props.tables.grant('rateLimits', fn, 'write');
   }
 }
 

@@ -237,6 +237,7 @@ describe('event pipeline against the local stack', () => {
   });
 
   describe('failed attempts (through the test endpoint, which uses the same sender)', () => {
+    const RESET = { reset: true as const };
     it.each([
       [
         'a 302 redirect (never followed)',
@@ -244,7 +245,7 @@ describe('event pipeline against the local stack', () => {
         302,
         null,
       ],
-      ['a connection reset', { reset: true as const }, null, 'connection reset by the receiver'],
+      ['a connection reset', RESET, null, 'connection reset by the receiver'],
       [
         'an answer slower than 5 s',
         { status: 200, delayMs: 6000 },
@@ -259,7 +260,12 @@ describe('event pipeline against the local stack', () => {
         const res = await api('POST', '/api/webhooks/test', { id: hook.id });
         expect(res.status).toBe(200);
         expect(res.json).toMatchObject({ status: 'failed', status_code: statusCode, error });
-        expect(receiver.received(path)).toHaveLength(1);
+        // A reset on a kept-alive connection is retried once on a fresh one (it may have been the
+        // receiver's idle close); the body is the same either way.
+        const received = receiver.received(path);
+        expect(received.length).toBeGreaterThanOrEqual(1);
+        expect(received.length).toBeLessThanOrEqual(behaviour === RESET ? 2 : 1);
+        expect(new Set(received.map((r) => r.body)).size).toBe(1);
         const [logged] = await deliveries(hook.id);
         expect(logged).toMatchObject({ status: 'failed', attempts: 1, response_status: statusCode, error });
       },

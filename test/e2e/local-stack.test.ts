@@ -93,10 +93,22 @@ describe('the local stack', () => {
     const second = await startStack({ dataDir });
     try {
       expect(second.info.api_key).toBe(info.api_key);
-      const list = await apiClient(second.info)('GET', '/api/webhooks');
+      const secondApi = apiClient(second.info);
+      const list = await secondApi('GET', '/api/webhooks');
       expect(list.json.map((w: { id: string }) => w.id)).toEqual([created.json.id]);
+      // Revoke the dev key itself: the next start must not print a key that gets 401.
+      const [devKey] = (await secondApi('GET', '/api/keys')).json.keys;
+      expect((await secondApi('DELETE', `/api/keys?id=${devKey.id}`)).status).toBe(200);
     } finally {
       expect(await second.stop('SIGINT')).toBe(0);
+    }
+
+    const third = await startStack({ dataDir });
+    try {
+      expect(third.info.api_key).not.toBe(info.api_key);
+      expect((await apiClient(third.info)('GET', '/api/webhooks')).status).toBe(200);
+    } finally {
+      await third.stop();
     }
   }, 60_000);
 
@@ -219,7 +231,9 @@ describe('the local stack', () => {
           : undefined,
       );
       const pausedDelivery = (await api('GET', `/api/webhooks/deliveries?webhook_id=${paused.id}`)).json[0];
+      // Paused and at once resumed: the retry that was waiting stays stopped (contract §3).
       await api('PUT', '/api/webhooks', { id: paused.id, url: pausedUrl, is_active: false });
+      await api('PUT', '/api/webhooks', { id: paused.id, url: pausedUrl, is_active: true });
       expect((await api('DELETE', '/api/webhooks', { id: deleted.id })).status).toBe(204);
       const stopped = await eventually(async () => {
         const list = (await api('GET', `/api/webhooks/deliveries?webhook_id=${paused.id}`)).json;

@@ -61,8 +61,8 @@ describe('invalid pipeline settings fail synthesis', () => {
     [[], /at least one retry delay/],
     [[5, 0], /0 is not a whole number of seconds/],
     [[5, 1.5], /1.5 is not a whole number of seconds/],
-    [[43_201], /43201 is not a whole number of seconds between 1 and 43200/],
-    [Array.from({ length: 30 }, () => 43_200), /more than the queue keeps a message/],
+    [[42_901], /42901 is not a whole number of seconds between 1 and 42900/],
+    [Array.from({ length: 30 }, () => 42_900), /more than the queue keeps a message/],
   ])('a retry schedule of %j', (retrySchedule, message) => {
     expect(build({ retrySchedule })).toThrow(message);
   });

@@ -111,6 +111,25 @@ describe('management API', () => {
     expect(logGroup.Properties.RetentionInDays).toBe(30);
   });
 
+  test('the fallback may authenticate (to rate-limit wrong methods) and nothing else', () => {
+    const statements = statementsOf(
+      template,
+      functionIdByDescription('Answers unknown paths (404) and wrong methods (405)'),
+    );
+    const tables = TABLE_NAMES.filter((name) =>
+      statements.some(
+        (statement) =>
+          actionsOf(statement).includes('dynamodb:GetItem') &&
+          referencedIds(statement.Resource).has(tableIds[name]),
+      ),
+    ).sort();
+    expect(tables).toEqual(['apiKeys', 'rateLimits']);
+    expect(statements.some((statement) => actionsOf(statement).includes('sqs:SendMessage'))).toBe(false);
+    expect(
+      statements.some((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue')),
+    ).toBe(false);
+  });
+
   test.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
     '%s gets exactly the table, queue and secret access its route declares',
     (key, route) => {

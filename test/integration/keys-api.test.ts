@@ -75,6 +75,13 @@ describe('API key endpoints', () => {
     expect(JSON.stringify(events)).not.toContain(newKey);
   });
 
+  it('also takes the id in a JSON body', async () => {
+    const { key } = await newWorkspace('body');
+    const created = await call('POST', '/api/keys', { key, body: { name: 'to revoke' } });
+    expect((await call('DELETE', '/api/keys', { key, body: { id: created.json.id } })).status).toBe(200);
+    expect((await call('GET', '/api/webhooks', { key: created.json.key })).status).toBe(401);
+  });
+
   it('lets a key revoke itself', async () => {
     const { key, keyId } = await newWorkspace('self');
     expect((await call('DELETE', `/api/keys?id=${keyId}`, { key })).status).toBe(200);

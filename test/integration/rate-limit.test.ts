@@ -40,3 +40,25 @@ describe('rate limit: 30 requests per minute per key on /api/webhooks*', () => {
     expect(statuses.filter((s) => s === 429).length).toBe(40 - passed);
   });
 });
+
+describe('rate-limit headers on every /api/webhooks* answer', () => {
+  it.each([
+    ['a request without a key (401)', 'GET', '/api/webhooks', false, 401],
+    ['a wrong method (405)', 'PATCH', '/api/webhooks', true, 405],
+    ['an unknown path under /api/webhooks (404)', 'GET', '/api/webhooks/nope', true, 404],
+    ['an unknown path without a key (404)', 'GET', '/api/webhooks/nope', false, 404],
+  ])('are present on %s', async (_name, method, path, withKey, status) => {
+    const { key } = await newWorkspace('headers');
+    const res = await call(method, path, withKey ? { key } : {});
+    expect(res.status).toBe(status);
+    expect(res.headers['x-ratelimit-limit']).toBe('30');
+    expect(Number(res.headers['x-ratelimit-remaining'])).toBeLessThanOrEqual(30);
+    expect(Number(res.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
+    if (withKey) expect(res.headers['x-ratelimit-remaining']).toBe('29'); // it counted
+  });
+
+  it('are absent outside /api/webhooks', async () => {
+    const res = await call('GET', '/api/health');
+    expect(res.headers['x-ratelimit-limit']).toBeUndefined();
+  });
+});

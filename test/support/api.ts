@@ -46,9 +46,6 @@ export async function addKey(workspaceId: string): Promise<{ key: string; keyId:
     {
       apiKeys,
       publisher: eventPublisher,
-      onPublishError: (error) => {
-        throw error;
-      },
     },
     { workspaceId, name: 'test key', now: new Date() },
   );

@@ -98,7 +98,7 @@ export class DynamoEventStore implements EventStore {
       for (let round = 0; keys && keys.length > 0; round++) {
         if (round === 5) throw new Error('BatchGetItem left keys unprocessed after 5 rounds');
         const result: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }),
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
         );
         for (const raw of result.Responses?.[this.table] ?? []) {
           const record = eventRecordSchema.parse(raw);

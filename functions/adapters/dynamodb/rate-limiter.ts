@@ -1,7 +1,6 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateLimiter, RateLimitState } from '../../core/ports.ts';
-
-const WINDOW_SECONDS = 60;
+import { RATE_LIMIT_WINDOW_SECONDS, rateLimitWindowStart } from '../../core/rate-limit.ts';
 
 /**
  * Fixed one-minute windows counted in DynamoDB with an atomic ADD, so the limit holds across
@@ -16,14 +15,14 @@ export class DynamoRateLimiter implements RateLimiter {
   }
 
   async hit(subject: string, nowMs: number, limitPerMinute: number): Promise<RateLimitState> {
-    const windowStart = Math.floor(nowMs / 1000 / WINDOW_SECONDS) * WINDOW_SECONDS;
-    const resetAt = windowStart + WINDOW_SECONDS;
+    const windowStart = rateLimitWindowStart(nowMs);
+    const resetAt = windowStart + RATE_LIMIT_WINDOW_SECONDS;
     const result = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { bucket: `${subject}#${windowStart}` },
         UpdateExpression: 'ADD request_count :one SET expires_at = :expires',
-        ExpressionAttributeValues: { ':one': 1, ':expires': resetAt + WINDOW_SECONDS },
+        ExpressionAttributeValues: { ':one': 1, ':expires': resetAt + RATE_LIMIT_WINDOW_SECONDS },
         ReturnValues: 'UPDATED_NEW',
       }),
     );

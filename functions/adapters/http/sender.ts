@@ -116,26 +116,41 @@ export class HttpsSender implements Sender {
       return { kind: 'error', error: `refused: ${literal} is a forbidden address` };
     }
     const payload = Buffer.from(input.body, 'utf8');
-    return new Promise<AttemptOutcome>((resolve) => {
+    const headers = { ...input.headers, 'Content-Length': String(payload.length) };
+    // One budget for the whole attempt, a second try on a stale pooled connection included.
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const first = await this.post(target, headers, payload, signal);
+    // A kept-alive connection the receiver closed while idle (or while the function was frozen)
+    // fails at once: that is not the receiver's answer, so it gets one fresh connection (Node's
+    // documented pattern for `reusedSocket`).
+    if (first.staleConnection && !signal.aborted)
+      return (await this.post(target, headers, payload, signal)).outcome;
+    return first.outcome;
+  }
+
+  private post(
+    target: URL,
+    headers: Record<string, string>,
+    payload: Buffer,
+    signal: AbortSignal,
+  ): Promise<{ outcome: AttemptOutcome; staleConnection: boolean }> {
+    return new Promise((resolve) => {
       const req = request(
         target,
-        {
-          method: 'POST',
-          agent: this.agent,
-          lookup: this.lookup,
-          headers: { ...input.headers, 'Content-Length': String(payload.length) },
-          signal: AbortSignal.timeout(this.timeoutMs),
-        },
+        { method: 'POST', agent: this.agent, lookup: this.lookup, headers, signal },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
           const finish = () =>
             resolve({
-              kind: 'response',
-              status: res.statusCode ?? 0,
-              body: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BODY_BYTES),
-              retryAfter:
-                typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined,
+              outcome: {
+                kind: 'response',
+                status: res.statusCode ?? 0,
+                body: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BODY_BYTES),
+                retryAfter:
+                  typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined,
+              },
+              staleConnection: false,
             });
           res.on('data', (chunk: Buffer) => {
             chunks.push(chunk);
@@ -147,10 +162,20 @@ export class HttpsSender implements Sender {
             }
           });
           res.on('end', finish);
-          res.on('error', (error) => resolve({ kind: 'error', error: describeError(error, this.timeoutMs) }));
+          res.on('error', (error) =>
+            resolve({
+              outcome: { kind: 'error', error: describeError(error, this.timeoutMs) },
+              staleConnection: false,
+            }),
+          );
         },
       );
-      req.on('error', (error) => resolve({ kind: 'error', error: describeError(error, this.timeoutMs) }));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        resolve({
+          outcome: { kind: 'error', error: describeError(error, this.timeoutMs) },
+          staleConnection: req.reusedSocket && error.code === 'ECONNRESET',
+        }),
+      );
       req.end(payload);
     });
   }

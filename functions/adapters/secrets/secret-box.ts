@@ -33,7 +33,7 @@ export class AesGcmSecretBox implements SecretBox {
   async encrypt(plaintext: string, context: string): Promise<string> {
     const key = await this.getKey();
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [VERSION, iv, cipher.getAuthTag(), ciphertext]
@@ -46,10 +46,13 @@ export class AesGcmSecretBox implements SecretBox {
     if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
       throw new Error('unrecognised secret ciphertext format');
     }
+    const ivBytes = Buffer.from(iv, 'base64url');
+    const tagBytes = Buffer.from(tag, 'base64url');
+    if (ivBytes.length !== 12 || tagBytes.length !== 16) throw new Error('malformed secret ciphertext');
     const key = await this.getKey();
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: 16 });
     decipher.setAAD(Buffer.from(context, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
       'utf8',
     );

@@ -86,7 +86,8 @@ describe('decideAfterAttempt', () => {
 
   it('keeps the scheduled delay when Retry-After is shorter, and caps it at 12 h', () => {
     expect(decide(response(429, '', '1'), 2)).toEqual({ status: 'pending', delaySeconds: 300 });
-    expect(decide(response(429, '', '999999'), 1)).toEqual({ status: 'pending', delaySeconds: 43200 });
+    // 12 hours less a 5-minute margin: SQS counts its 12-hour cap from the message's receipt.
+    expect(decide(response(429, '', '999999'), 1)).toEqual({ status: 'pending', delaySeconds: 42900 });
   });
 });
 

@@ -301,7 +301,9 @@ describe('dispatchDelivery', () => {
 
     it('is not attempted again by a stray copy of the message that gave up', async () => {
       const { ports, stored } = setup({ delivery: redriven });
-      expect(await dispatchDelivery(ports, message, options)).toMatchObject({ action: 'done' });
+      // The original message (no redrive_of) is dead-lettered again, in case its dead-lettered copy
+      // never made it; a copy from another give-up is simply done.
+      expect(await dispatchDelivery(ports, message, options)).toMatchObject({ action: 'dead-letter' });
       expect(
         await dispatchDelivery(ports, { ...message, redrive_of: 'another time' }, options),
       ).toMatchObject({
@@ -378,13 +380,55 @@ describe('dispatchDelivery', () => {
     // The store already holds the other copy's attempt; this copy read the record before it.
     ports.deliveries.items.set(`wh_1/${DELIVERY_ID}`, { ...delivery, attempts: 1, status: 'success' });
     const stale = { ...delivery };
-    ports.deliveries.get = async () => stale;
+    const realGet = ports.deliveries.get.bind(ports.deliveries);
+    let reads = 0;
+    ports.deliveries.get = async (...args) => (reads++ === 0 ? stale : realGet(...args));
     const action = await dispatchDelivery(ports, message, options);
     expect(action).toEqual({
       action: 'done',
       reason: 'attempt already recorded by a concurrent copy of the message',
     });
     expect(stored()).toMatchObject({ attempts: 1, status: 'success' });
+  });
+
+  it('keeps its message when the concurrent copy scheduled a retry (SQS handed out one message twice)', async () => {
+    const { ports, stored, delivery } = setup();
+    const retryAt = new Date(NOW + 30_000).toISOString();
+    ports.deliveries.items.set(`wh_1/${DELIVERY_ID}`, {
+      ...delivery,
+      attempts: 1,
+      status: 'pending',
+      next_attempt_at: retryAt,
+    });
+    const stale = { ...delivery };
+    const realGet = ports.deliveries.get.bind(ports.deliveries);
+    let reads = 0;
+    ports.deliveries.get = async (...args) => (reads++ === 0 ? stale : realGet(...args));
+    const action = await dispatchDelivery(ports, message, options);
+    expect(action).toMatchObject({ action: 'retry', delaySeconds: 30 });
+    expect(stored()).toMatchObject({ attempts: 1, next_attempt_at: retryAt });
+  });
+
+  it('stops a delivery made before its webhook was paused, even after a resume', async () => {
+    const { ports, stored, delivery } = setup({
+      webhook: webhookRecord({ is_active: true, paused_at: new Date(NOW - 1000).toISOString() }),
+      delivery: { created_at: new Date(NOW - 5000).toISOString() },
+    });
+    expect(await dispatchDelivery(ports, message, options)).toMatchObject({
+      action: 'done',
+      reason: 'webhook paused',
+    });
+    expect(ports.sender.requests).toHaveLength(0);
+    expect(stored()).toMatchObject({ status: 'failed', error: 'webhook paused' });
+    void delivery;
+  });
+
+  it('delivers what was made after a pause and resume', async () => {
+    const { ports } = setup({
+      webhook: webhookRecord({ is_active: true, paused_at: new Date(NOW - 60_000).toISOString() }),
+      delivery: { created_at: new Date(NOW - 1000).toISOString() },
+    });
+    expect(await dispatchDelivery(ports, message, options)).toMatchObject({ reason: 'delivered' });
   });
 
   it('resolves the secret of the webhook it sends to', async () => {

@@ -86,7 +86,8 @@ describe('fanOutEvent', () => {
     const delivery = [...ports.deliveries.items.values()].find((d) => d.webhook_id === 'wh_a');
     expect(delivery).toEqual({
       webhook_id: 'wh_a',
-      id: deliveryIdFor(Date.parse(CREATED_AT), `${WORKSPACE}\nevt_order_42\nwh_a`),
+      // Dated by the event's first arrival (NOW), not by the producer's created_at.
+      id: deliveryIdFor(NOW, `${WORKSPACE}\nevt_order_42\nwh_a`),
       workspace_id: WORKSPACE,
       event_type: 'credits.low',
       event_id: 'evt_order_42',
@@ -113,6 +114,7 @@ describe('fanOutEvent', () => {
       event_type: 'credits.low',
       body: '{"event":"credits.low","data":{"balance":10,"threshold":100},"created_at":"2024-05-01T11:59:58.000Z"}',
       created_at: CREATED_AT,
+      received_at: '2024-05-01T12:00:00.000Z',
       expires_at: NOW / 1000 + 30 * 86_400,
       fanned_out_at: '2024-05-01T12:00:00.000Z',
       fanout_lease_until: NOW + LEASE_MS,
@@ -151,14 +153,40 @@ describe('fanOutEvent', () => {
     expect(ports.events.items.get(`${WORKSPACE}/evt_order_42`)?.fanned_out_at).toBeDefined();
   });
 
-  it('derives the same delivery ids from the same event, whatever the clock', async () => {
-    const first = setup();
-    const second = setup();
-    await fanOutEvent(first, message, { fallbackEventId: 'a', nowMs: NOW, leaseMs: LEASE_MS });
-    await fanOutEvent(second, message, { fallbackEventId: 'b', nowMs: NOW + 3_600_000, leaseMs: LEASE_MS });
-    const ids = (ports: ReturnType<typeof setup>) =>
-      [...ports.deliveries.items.values()].map((d) => d.id).sort();
-    expect(ids(second)).toEqual(ids(first));
+  it('derives the same delivery ids when a dead run is finished later, whatever the clock', async () => {
+    const ports = setup();
+    await fanOutEvent(ports, message, { fallbackEventId: 'a', nowMs: NOW, leaseMs: LEASE_MS });
+    const first = ports.queue.messages
+      .flat()
+      .map((m) => m.delivery_id)
+      .sort();
+    // As if that run had died before marking the event: a later run takes the expired lease over.
+    const stored = ports.events.items.get(`${WORKSPACE}/evt_order_42`);
+    if (!stored) throw new Error('event not stored');
+    ports.events.items.set(`${WORKSPACE}/evt_order_42`, { ...stored, fanned_out_at: undefined });
+    ports.queue.messages.length = 0;
+    await fanOutEvent(ports, message, { fallbackEventId: 'b', nowMs: NOW + 3_600_000, leaseMs: LEASE_MS });
+    expect(
+      ports.queue.messages
+        .flat()
+        .map((m) => m.delivery_id)
+        .sort(),
+    ).toEqual(first);
+    expect(ports.deliveries.items.size).toBe(first.length);
+  });
+
+  it('dates deliveries of an event with a created_at before 1970 sensibly', async () => {
+    const ports = setup();
+    await fanOutEvent(
+      ports,
+      { ...message, created_at: '1969-07-20T20:17:40.000Z' },
+      {
+        fallbackEventId: 'x',
+        nowMs: NOW,
+        leaseMs: LEASE_MS,
+      },
+    );
+    for (const delivery of ports.deliveries.items.values()) expect(delivery.id).toMatch(DELIVERY_ID_PATTERN);
   });
 
   it('gives different webhooks and different events different delivery ids', async () => {
