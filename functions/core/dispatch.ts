@@ -123,3 +123,22 @@ export async function dispatchDelivery(
     return { action: 'retry', delaySeconds: decision.delaySeconds, delivery: updated };
   return { action: 'dead-letter', reason: `gave up after ${attemptsMade} attempts`, delivery: updated };
 }
+
+/**
+ * The last receive SQS allows before it dead-letters the message failed too: record the delivery
+ * as `failed` with the reason, so the log does not show it `pending` forever (its message goes to
+ * the DLQ and can be redriven).
+ */
+export async function giveUpUnprocessable(
+  ports: Pick<DispatchPorts, 'deliveries'>,
+  message: DeliveryMessage,
+  reason: string,
+  nowMs: number,
+): Promise<void> {
+  const delivery = await ports.deliveries.get(message.webhook_id, message.delivery_id, nowMs);
+  if (delivery?.status !== 'pending') return;
+  await ports.deliveries.saveAttempt(
+    { ...stopDelivery(delivery, reason), dead_lettered_at: null },
+    delivery.attempts,
+  );
+}

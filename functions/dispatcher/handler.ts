@@ -1,6 +1,7 @@
 import { changeVisibility, sendToDeadLetterQueue } from '../adapters/sqs/queues.ts';
 import { deliveryMessageSchema } from '../core/deliveries.ts';
-import { dispatchDelivery } from '../core/dispatch.ts';
+import { dispatchDelivery, giveUpUnprocessable } from '../core/dispatch.ts';
+import { deliveryMaxReceiveCount } from '../resources.ts';
 import { MetricUnit, metrics } from '../shared/observability.ts';
 import { RetryLaterError, sqsHandler } from '../shared/sqs.ts';
 import { dependencies } from '../shared/wiring.ts';
@@ -14,11 +15,22 @@ export const handler = sqsHandler(
   { schema: deliveryMessageSchema, deadLetterQueueUrl: () => dependencies().config.queues.deliveriesDlq },
   async (message, record, log) => {
     const deps = dependencies();
-    const result = await dispatchDelivery({ ...deps, events: deps.cachedEvents }, message, {
-      schedule: deps.config.retrySchedule,
-      now: Date.now,
-      random: Math.random,
-    });
+    let result: Awaited<ReturnType<typeof dispatchDelivery>>;
+    try {
+      result = await dispatchDelivery({ ...deps, events: deps.cachedEvents }, message, {
+        schedule: deps.config.retrySchedule,
+        now: Date.now,
+        random: Math.random,
+      });
+    } catch (error) {
+      // SQS dead-letters the message after this receive: say so in the delivery log too.
+      const receives = Number(record.attributes.ApproximateReceiveCount);
+      if (receives >= deliveryMaxReceiveCount(deps.config.retrySchedule.length)) {
+        const reason = `could not be processed (${(error as Error).name ?? 'Error'}); see the dispatcher log`;
+        await giveUpUnprocessable(deps, message, reason, Date.now()).catch(() => undefined);
+      }
+      throw error;
+    }
     const delivery = result.delivery;
     log.appendKeys({
       workspace_id: message.workspace_id,

@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { DeliveryRecord, EventRecord } from '../../../functions/core/deliveries.ts';
-import { type DispatchPorts, dispatchDelivery } from '../../../functions/core/dispatch.ts';
+import {
+  type DispatchPorts,
+  dispatchDelivery,
+  giveUpUnprocessable,
+} from '../../../functions/core/dispatch.ts';
 import type { WebhookRecord } from '../../../functions/core/webhooks.ts';
 import {
   deliveryRecord,
@@ -435,5 +439,19 @@ describe('dispatchDelivery', () => {
     const { ports, secretsAsked } = setup();
     await dispatchDelivery(ports, message, options);
     expect(secretsAsked).toEqual(['wh_1']);
+  });
+});
+
+describe('giveUpUnprocessable', () => {
+  it('marks a pending delivery failed with the reason, and leaves settled ones alone', async () => {
+    const { ports, stored } = setup();
+    await giveUpUnprocessable(ports, message, 'could not be processed (Error)', NOW);
+    expect(stored()).toMatchObject({
+      status: 'failed',
+      error: 'could not be processed (Error)',
+      attempts: 0,
+    });
+    await giveUpUnprocessable(ports, message, 'again', NOW);
+    expect(stored()?.error).toBe('could not be processed (Error)');
   });
 });
