@@ -84,6 +84,37 @@ export const deliveryMessageSchema = z.object({
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 
+/** A new delivery, before any attempt: who it is for, what it sends, when it was made and is due. */
+export function newDelivery(fields: {
+  webhookId: string;
+  id: string;
+  workspaceId: string;
+  eventType: string;
+  eventId?: string;
+  body?: string;
+  createdAt: string;
+  dueAt: string | null;
+  nowMs: number;
+}): DeliveryRecord {
+  return {
+    webhook_id: fields.webhookId,
+    id: fields.id,
+    workspace_id: fields.workspaceId,
+    event_type: fields.eventType,
+    ...(fields.eventId === undefined ? {} : { event_id: fields.eventId }),
+    ...(fields.body === undefined ? {} : { body: fields.body }),
+    status: 'pending',
+    attempts: 0,
+    response_status: null,
+    response_body: null,
+    error: null,
+    last_attempt_at: null,
+    next_attempt_at: fields.dueAt,
+    created_at: fields.createdAt,
+    expires_at: expiresAt(fields.nowMs),
+  };
+}
+
 /** Seconds since the epoch at which a record created at `nowMs` expires. */
 export function expiresAt(nowMs: number): number {
   return Math.floor(nowMs / 1000) + RETENTION_SECONDS;

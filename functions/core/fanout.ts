@@ -1,4 +1,4 @@
-import { type DeliveryRecord, expiresAt } from './deliveries.ts';
+import { type DeliveryRecord, expiresAt, newDelivery } from './deliveries.ts';
 import { type EventMessageIn, serializeEnvelope } from './events.ts';
 import { deliveryIdFor } from './ids.ts';
 import type { DeliveryQueue, DeliveryStore, EventStore, WebhookStore } from './ports.ts';
@@ -76,22 +76,18 @@ export async function fanOutEvent(
   // producer's created_at, which may lie anywhere; a repeat of the id reuses that first arrival.
   const receivedAt = event.received_at ?? new Date(nowMs).toISOString();
   const eventTimeMs = Date.parse(receivedAt);
-  const records: DeliveryRecord[] = targets.map((webhook) => ({
-    webhook_id: webhook.id,
-    id: deliveryIdFor(eventTimeMs, `${event.workspace_id}\n${event.id}\n${webhook.id}`),
-    workspace_id: event.workspace_id,
-    event_type: event.event_type,
-    event_id: event.id,
-    status: 'pending',
-    attempts: 0,
-    response_status: null,
-    response_body: null,
-    error: null,
-    last_attempt_at: null,
-    next_attempt_at: new Date(nowMs).toISOString(),
-    created_at: receivedAt,
-    expires_at: expiresAt(nowMs),
-  }));
+  const records: DeliveryRecord[] = targets.map((webhook) =>
+    newDelivery({
+      webhookId: webhook.id,
+      id: deliveryIdFor(eventTimeMs, `${event.workspace_id}\n${event.id}\n${webhook.id}`),
+      workspaceId: event.workspace_id,
+      eventType: event.event_type,
+      eventId: event.id,
+      createdAt: receivedAt,
+      dueAt: new Date(nowMs).toISOString(),
+      nowMs,
+    }),
+  );
   await Promise.all(records.map((record) => ports.deliveries.createIfAbsent(record)));
   await ports.queue.enqueue(
     records.map((record) => ({

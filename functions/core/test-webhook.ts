@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Caller } from './api-keys.ts';
 import { decideAfterAttempt, recordAttempt } from './attempt.ts';
-import { type DeliveryRecord, expiresAt } from './deliveries.ts';
+import { newDelivery } from './deliveries.ts';
 import { serializeEnvelope, TEST_EVENT_TYPE } from './events.ts';
 import { newDeliveryId } from './ids.ts';
 import type { DeliveryStore, SecretResolver, Sender, WebhookStore } from './ports.ts';
@@ -55,22 +55,16 @@ export async function sendTestWebhook(
     timestampSeconds: Math.floor(startedMs / 1000),
   });
   const outcome = await ports.sender.send({ url: webhook.url, headers, body });
-  const pending: DeliveryRecord = {
-    webhook_id: webhook.id,
+  const pending = newDelivery({
+    webhookId: webhook.id,
     id: deliveryId,
-    workspace_id: webhook.workspace_id,
-    event_type: TEST_EVENT_TYPE,
+    workspaceId: webhook.workspace_id,
+    eventType: TEST_EVENT_TYPE,
     body,
-    status: 'pending',
-    attempts: 0,
-    response_status: null,
-    response_body: null,
-    error: null,
-    last_attempt_at: null,
-    next_attempt_at: null,
-    created_at: new Date(startedMs).toISOString(),
-    expires_at: expiresAt(startedMs),
-  };
+    createdAt: new Date(startedMs).toISOString(),
+    dueAt: null,
+    nowMs: startedMs,
+  });
   // An empty schedule: a test is one attempt, success or failed, never a retry.
   const decision = decideAfterAttempt({
     outcome,
