@@ -1,233 +1,249 @@
 /**
- * `npm run bench`: one run on this machine, figures as ratios against a baseline in the same run.
+ * `npm run bench`: one run on this machine; every speed figure is a ratio against a baseline measured
+ * in the same run, and every AWS request the functions make is counted on its way to the emulators.
  *
- * 1. Dispatcher throughput and CPU per delivery, next to a bare loop that signs and POSTs the same
- *    bodies with the same HTTP client (same concurrency of 10): the ratio is our overhead.
- * 2. Publish → receipt latency p50/p99 through the local pipeline (events queue → fan-out →
- *    deliveries queue → dispatcher → receiver) at a steady publish rate.
- * 3. AWS requests per delivery, counted at the SDK (DynamoDB capacity units as the emulator reports
- *    them, SQS calls including the event source mapping's), and the cost per 1M deliveries at
- *    us-east-1 list prices.
- * 4. Bundle size of each function, built as the CDK stack builds it.
+ * 1. CPU and throughput: the dispatcher handler against a bare loop that signs and POSTs the same
+ *    bodies with the same HTTPS client to the same receiver, ten at a time.
+ * 2. Requests and cost per delivery at 1, 10 and 100 webhooks per event, single attempt: the
+ *    producer's send, the event source mapping's receives and deletes, fan-out, dispatcher — every
+ *    billed line at us-east-1 list prices (bench/cost.ts).
+ * 3. Publish → receipt latency through the local pipeline at a steady rate (p50/p99), and one event
+ *    fanned out to 500 webhooks (time to the last receipt).
+ * 4. Every function bundled as `cdk synth` bundles it: size, and cold init (boot + import + first call).
  *
- * The emulators and the receiver run in child processes, so this process's CPU is the handlers'.
- * Options: BENCH_DELIVERIES (default 1000), BENCH_RATE (events/s, default 20), BENCH_SECONDS (default 10).
+ * Writes the table to stdout and the figures to bench/results/latest.json (and a dated copy);
+ * `npm run bench -- --compare <file.json>` prints a previous run's figures beside this run's.
+ * Options: BENCH_DELIVERIES (per cost scenario, default 1000), BENCH_RATE (events/s, default 10),
+ * BENCH_SECONDS (default 10).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { gzipSync } from 'node:zlib';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { build } from 'esbuild';
-import { FUNCTION_TIMEOUTS } from '../functions/resources.ts';
+import {
+  DEFAULT_RETRY_SCHEDULE_SECONDS,
+  FUNCTION_MEMORY_MB,
+  FUNCTION_TIMEOUTS,
+} from '../functions/resources.ts';
 import { ROUTES } from '../functions/routes.ts';
 import { functionEnvironment } from '../local/function-environment.ts';
+import { lineChild } from './children.ts';
+import { type ColdInit, type FunctionSample, measureColdInits } from './cold-init.ts';
+import {
+  type CostLines,
+  costPerMillion,
+  lambdaDurationMs,
+  type PerDelivery,
+  PLATFORM_LOG_BYTES_PER_INVOCATION,
+  PRICES,
+} from './cost.ts';
+import { drain, type Invocation, invokeTimed } from './pipeline.ts';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WEBHOOKS = 10;
+const RETENTION_DAYS = 30;
+const compareFile = process.argv.includes('--compare')
+  ? process.argv[process.argv.indexOf('--compare') + 1]
+  : undefined;
 
-function child(
-  script: string,
-  env: Record<string, string> = {},
-): { process: ChildProcess; lines: AsyncIterableIterator<string> } {
-  const proc = spawn(process.execPath, [script], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
-  return { process: proc, lines };
-}
-
-async function firstJson<T>(lines: AsyncIterableIterator<string>): Promise<T> {
-  const next = await lines.next();
-  if (next.done) throw new Error('child exited before it was ready');
-  return JSON.parse(next.value) as T;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+// --- output: the bench's own lines go to the real stdout; the functions' logs are counted --------
+const realWrite = process.stdout.write.bind(process.stdout);
+let logBytes = 0;
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  logBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+  callback?.();
+  return true;
+}) as typeof process.stdout.write;
+const say = (line = '') => realWrite(`${line}\n`);
 const fmt = (n: number, digits = 1) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '-';
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// --- children: emulators and receiver -------------------------------------------------------
-const emulators = child('test/support/emulators-process.ts', { RETRIES: '2' });
-const receiverProc = child('bench/receiver-process.ts');
-const [info, receiver] = await Promise.all([
-  firstJson<{
-    dynamodbEndpoint: string;
-    sqsEndpoint: string;
-    tables: Record<string, string>;
-    queues: Record<string, { url: string; arn: string; dlqUrl: string }>;
-  }>(emulators.lines),
-  firstJson<{ port: number; caFile: string }>(receiverProc.lines),
+// --- children: AWS (counted) and the receiver --------------------------------------------------
+interface AwsInfo {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  tables: Record<string, string>;
+  queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
+}
+interface OperationCount {
+  calls: number;
+  units: number;
+  failed: number;
+  failedUnits: number;
+  consistent: number;
+  payloadBytes: number;
+}
+type Counts = Record<'dynamodb' | 'sqs', Record<string, OperationCount>>;
+
+const aws = lineChild('bench/aws-counter.ts', { RETRIES: String(DEFAULT_RETRY_SCHEDULE_SECONDS.length) });
+const receiver = lineChild('bench/receiver-process.ts');
+const [info, receiverInfo] = await Promise.all([
+  aws.next<AwsInfo>(),
+  receiver.next<{ port: number; caFile: string }>(),
 ]);
 const receipts: { at: number; createdAt: string }[] = [];
-void (async () => {
-  for await (const line of receiverProc.lines) {
-    const [at, createdAt] = line.split(' ');
-    receipts.push({ at: Number(at), createdAt: createdAt ?? '-' });
-  }
-})();
+receiver.onLine((line) => {
+  const [at, createdAt] = line.split(' ');
+  receipts.push({ at: Number(at), createdAt: createdAt ?? '-' });
+});
+const queue = (name: string) => info.queues[name] ?? { url: '', arn: '', dlqUrl: '', dlqArn: '' };
 
-const queue = (name: string) => info.queues[name] ?? { url: '', arn: '', dlqUrl: '' };
-Object.assign(
-  process.env,
-  functionEnvironment(info, {
+const environment = {
+  ...functionEnvironment(info, {
     secretKeyHex: randomBytes(32).toString('hex'),
-    retrySchedule: [1, 1],
+    retrySchedule: DEFAULT_RETRY_SCHEDULE_SECONDS,
+    // The receiver listens on 127.0.0.1; nothing else about delivery changes with this switch.
     allowPrivateTargets: true,
-    logLevel: 'SILENT',
-    extraCaFile: receiver.caFile,
+    // Production's level, so the log lines (and their cost) are the deployed ones.
+    logLevel: 'INFO',
+    rateLimitPerMinute: 1_000_000,
+    maxWebhooks: 1000,
+    extraCaFile: receiverInfo.caFile,
   }),
-);
+  // Deployed functions publish their metrics (EMF, into the logs): count those bytes too.
+  POWERTOOLS_METRICS_DISABLED: 'false',
+};
+Object.assign(process.env, environment);
 
 // Imported after the environment is set, as Lambda would load them.
-const { dependencies } = await import('../functions/shared/wiring.ts');
 const { handler: fanout } = await import('../functions/fanout/handler.ts');
 const { handler: dispatcher } = await import('../functions/dispatcher/handler.ts');
-const { createWebhook } = await import('../functions/core/webhook-service.ts');
 const { buildDeliveryHeaders } = await import('../functions/core/signing.ts');
 const { HttpsSender } = await import('../functions/adapters/http/sender.ts');
 const { createEventPublisher } = await import('../functions/publisher.ts');
-const { toSqsEvent, SqsEventSource } = await import('../local/event-source.ts');
-const { lambdaContext } = await import('../local/lambda-context.ts');
+const { SqsEventSource, toSqsEvent } = await import('../local/event-source.ts');
+const { invokeApi, toGatewayEvent } = await import('../local/api-gateway.ts');
+const { ensureApiKey } = await import('../local/seed.ts');
 const { createSqsClient } = await import('../functions/adapters/sqs/client.ts');
+const { generateApiKey } = await import('../functions/core/ids.ts');
 
-// --- counting AWS requests at the SDK ----------------------------------------------------------
-interface Counts {
-  dynamoReads: number;
-  dynamoWrites: number;
-  readUnits: number;
-  writeUnits: number;
-  sqs: Record<string, number>;
-}
-const counts: Counts = { dynamoReads: 0, dynamoWrites: 0, readUnits: 0, writeUnits: 0, sqs: {} };
-const READS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand', 'ScanCommand']);
-type Stack = { add: (mw: unknown, options: { step: string; name: string; priority?: string }) => void };
-function countDynamo(client: { middlewareStack: Stack }) {
-  client.middlewareStack.add(
-    (
-      next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>,
-      context: { commandName: string },
-    ) =>
-      async (args: { input: Record<string, unknown> }) => {
-        args.input.ReturnConsumedCapacity = 'TOTAL';
-        const result = await next(args);
-        const consumed = (
-          [] as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]
-        ).concat((result.output.ConsumedCapacity as never) ?? []);
-        const units = consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-        if (READS.has(context.commandName)) {
-          counts.dynamoReads++;
-          counts.readUnits += units;
-        } else {
-          counts.dynamoWrites++;
-          counts.writeUnits += units;
-        }
-        return result;
-      },
-    { step: 'initialize', priority: 'high', name: 'benchCount' },
-  );
-}
-function countSqs(client: { middlewareStack: Stack }, onlyWithMessages = false) {
-  client.middlewareStack.add(
-    (
-      next: (args: unknown) => Promise<{ output: { Messages?: unknown[] } }>,
-      context: { commandName: string },
-    ) =>
-      async (args: unknown) => {
-        const result = await next(args);
-        const empty = context.commandName === 'ReceiveMessageCommand' && !result.output.Messages?.length;
-        if (!(onlyWithMessages && empty))
-          counts.sqs[context.commandName] = (counts.sqs[context.commandName] ?? 0) + 1;
-        return result;
-      },
-    { step: 'initialize', name: 'benchCount' },
-  );
-}
-const deps = dependencies();
-countDynamo(deps.db.config ? (deps.db as unknown as { middlewareStack: Stack }) : (deps.db as never));
-countSqs(deps.sqs as unknown as { middlewareStack: Stack });
-const resetCounts = () => {
-  counts.dynamoReads = counts.dynamoWrites = counts.readUnits = counts.writeUnits = 0;
-  counts.sqs = {};
-};
+const esm = createSqsClient(info.sqsEndpoint); // the event source mapping's own client
+const publisher = createEventPublisher({ queueUrl: queue('events').url, endpoint: info.sqsEndpoint });
 
-// --- set-up: one workspace, ten webhooks pointing at the receiver ------------------------------
-const caller = { workspaceId: 'ws_bench', keyId: 'bench' };
-const policy = { maxPerWorkspace: 50, allowPrivateTargets: true };
-for (let i = 0; i < WEBHOOKS; i++) {
-  await createWebhook(
-    deps,
-    caller,
-    { url: `https://127.0.0.1:${receiver.port}/hook/${i}`, events: ['lookup.completed'], description: null },
-    policy,
-    new Date(),
-  );
-}
-const context = lambdaContext('bench', FUNCTION_TIMEOUTS.dispatcher);
-const eventMessage = (i: number) =>
-  JSON.stringify({
-    id: `evt_bench_${i}_${Date.now()}`,
-    workspace_id: caller.workspaceId,
-    event: 'lookup.completed',
-    data: { email: `user${i}@example.com`, lookup_id: `lu_${i}`, source: 'bench', score: 0.93 },
+// --- workspaces: one per fan-out width, webhooks pointing at the receiver ------------------------
+async function api(key: string, method: string, url: string, body?: unknown) {
+  const result = await invokeApi({
+    method,
+    url,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
   });
+  return { status: result.statusCode ?? 0, json: result.body ? JSON.parse(result.body) : undefined };
+}
 
-/** Fans out `events` events (10 deliveries each) and returns the delivery messages, received. */
-async function prepareDeliveries(events: number): Promise<SQSEvent[]> {
-  for (let i = 0; i < events; i += 10) {
-    const batch = Array.from({ length: Math.min(10, events - i) }, (_, j) => ({
-      MessageId: `m${i + j}-${Date.now()}`,
-      ReceiptHandle: 'r',
-      Body: eventMessage(i + j),
-    }));
-    await fanout(toSqsEvent(batch, queue('events').arn), context);
+interface Workspace {
+  id: string;
+  key: string;
+  webhookIds: string[];
+}
+async function workspace(name: string, webhooks: number): Promise<Workspace> {
+  const id = `ws_bench_${name}`;
+  const key = generateApiKey();
+  await ensureApiKey({ key, workspaceId: id, name: 'bench' });
+  const webhookIds: string[] = [];
+  for (let i = 0; i < webhooks; i++) {
+    const created = await api(key, 'POST', '/api/webhooks', {
+      url: `https://127.0.0.1:${receiverInfo.port}/hook/${name}/${i}`,
+      events: ['lookup.completed'],
+    });
+    if (created.status !== 201)
+      throw new Error(`could not create a webhook: ${JSON.stringify(created.json)}`);
+    webhookIds.push(created.json.id);
   }
+  return { id, key, webhookIds };
+}
+
+const data = (i: number) => ({
+  email: `user${i}@example.com`,
+  lookup_id: `lu_${i}`,
+  source: 'bench',
+  score: 0.93,
+});
+async function publish(ws: Workspace, events: number, tag: string): Promise<void> {
+  for (let i = 0; i < events; i += 20) {
+    await Promise.all(
+      Array.from({ length: Math.min(20, events - i) }, (_, j) =>
+        publisher.publishEvent({
+          workspaceId: ws.id,
+          event: 'lookup.completed',
+          data: data(i + j),
+          id: `${tag}_${i + j}_${randomUUID()}`,
+        }),
+      ),
+    );
+  }
+}
+
+const counts = () => aws.ask<Counts>('counts');
+const resetCounts = () => aws.ask('reset');
+const storage = () => aws.ask<{ bytes: number; items: number }>('storage');
+
+// --- 1. CPU and throughput -----------------------------------------------------------------------
+async function prepareDeliveryBatches(ws: Workspace, events: number): Promise<SQSEvent[]> {
+  await publish(ws, events, 'cpu');
+  await drain({
+    sqs: esm,
+    queue: queue('events'),
+    handler: fanout,
+    name: 'fanout',
+    timeoutSeconds: FUNCTION_TIMEOUTS.fanout,
+    expected: events,
+  });
   const batches: SQSEvent[] = [];
-  for (let got = 0; got < events * WEBHOOKS; ) {
-    const res = await deps.sqs.send(
+  for (let got = 0; got < events * ws.webhookIds.length; ) {
+    const res = await esm.send(
       new ReceiveMessageCommand({
         QueueUrl: queue('deliveries').url,
         MaxNumberOfMessages: 10,
         VisibilityTimeout: 600,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
       }),
     );
     const messages = res.Messages ?? [];
-    if (!messages.length) break;
     got += messages.length;
-    batches.push(toSqsEvent(messages, queue('deliveries').arn));
+    if (messages.length) batches.push(toSqsEvent(messages, queue('deliveries').arn));
   }
   return batches;
 }
 
 async function timeDispatcher(batches: SQSEvent[]) {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
   let n = 0;
+  let wall = 0;
+  let cpu = 0;
   for (const batch of batches) {
-    const result = await dispatcher(batch, context);
-    if (result?.batchItemFailures.length) throw new Error('a delivery failed during the benchmark');
-    n += batch.Records.length;
+    const { invocation } = await invokeTimed(dispatcher, batch, 'dispatcher', FUNCTION_TIMEOUTS.dispatcher);
+    if (invocation.failures) throw new Error('a delivery failed during the benchmark');
+    n += invocation.records;
+    wall += invocation.wallMs;
+    cpu += invocation.cpuMs;
   }
-  const ms = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { n, perSecond: (n / ms) * 1000, cpuMsPer: (used.user + used.system) / 1000 / n };
+  // Delivered: delete them as the event source mapping would (untimed).
+  for (const batch of batches) {
+    await esm.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queue('deliveries').url,
+        Entries: batch.Records.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+      }),
+    );
+  }
+  return { n, perSecond: (n / wall) * 1000, cpuMsPer: cpu / n };
 }
 
-/** The baseline: the same bodies, signed and POSTed by the same client, ten at a time, nothing else. */
 async function timeBareLoop(n: number) {
-  const sender = new HttpsSender({ allowPrivateTargets: true, extraCaFile: receiver.caFile });
+  const sender = new HttpsSender({ allowPrivateTargets: true, extraCaFile: receiverInfo.caFile });
   const secret = `whsec_${randomBytes(32).toString('hex')}`;
   const bodies = Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      event: 'lookup.completed',
-      data: JSON.parse(eventMessage(i)).data,
-      created_at: new Date().toISOString(),
-    }),
+    JSON.stringify({ event: 'lookup.completed', data: data(i), created_at: new Date().toISOString() }),
   );
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -242,7 +258,7 @@ async function timeBareLoop(n: number) {
           timestampSeconds: Math.floor(Date.now() / 1000),
         });
         const outcome = await sender.send({
-          url: `https://127.0.0.1:${receiver.port}/hook/${j}`,
+          url: `https://127.0.0.1:${receiverInfo.port}/hook/bare/${j}`,
           headers,
           body,
         });
@@ -256,169 +272,442 @@ async function timeBareLoop(n: number) {
   return { n, perSecond: (n / ms) * 1000, cpuMsPer: (used.user + used.system) / 1000 / n };
 }
 
-const out: string[] = [];
-const say = (line = '') => {
-  out.push(line);
-  console.log(line);
-};
-say(`encrata-webhooks benchmark — Node ${process.version}, ${new Date().toISOString()}`);
-say();
+// --- 2. requests and cost per delivery -----------------------------------------------------------
+interface Scenario {
+  webhooksPerEvent: number;
+  deliveries: number;
+  events: number;
+  dynamodb: Record<string, { calls: number; units: number; failed: number; failedUnits: number }>;
+  sqs: Record<string, { calls: number; billed: number; empty: number }>;
+  perDelivery: PerDelivery & {
+    dynamoReads: number;
+    dynamoWrites: number;
+    failedConditionalWrites: number;
+    sqsCalls: number;
+  };
+  cost: CostLines;
+}
 
-// 1. throughput ------------------------------------------------------------------------------------
-await timeDispatcher(await prepareDeliveries(5)); // warm-up: connections, JIT, secret cache
+const READ_OPERATIONS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
+
+function gbSeconds(invocations: Invocation[], memoryMb: number): number {
+  return invocations.reduce(
+    (sum, i) => sum + (lambdaDurationMs(i.wallMs, i.cpuMs, memoryMb) / 1000) * (memoryMb / 1024),
+    0,
+  );
+}
+
+async function costScenario(ws: Workspace): Promise<Scenario> {
+  const k = ws.webhookIds.length;
+  const events = Math.max(1, Math.ceil(DELIVERIES / k));
+  const deliveries = events * k;
+  const storedBefore = await storage();
+  await resetCounts();
+  logBytes = 0;
+  await publish(ws, events, `cost${k}`);
+  const fanouts = await drain({
+    sqs: esm,
+    queue: queue('events'),
+    handler: fanout,
+    name: 'fanout',
+    timeoutSeconds: FUNCTION_TIMEOUTS.fanout,
+    expected: events,
+  });
+  const dispatches = await drain({
+    sqs: esm,
+    queue: queue('deliveries'),
+    handler: dispatcher,
+    name: 'dispatcher',
+    timeoutSeconds: FUNCTION_TIMEOUTS.dispatcher,
+    expected: deliveries,
+  });
+  const failures = dispatches.reduce((sum, i) => sum + i.failures, 0);
+  if (failures) throw new Error(`${failures} deliveries failed in the ${k}-webhook scenario`);
+  const functionLogBytes = logBytes;
+  const c = await counts();
+  const storedAfter = await storage();
+
+  const per = (n: number) => n / deliveries;
+  const dynamo = Object.values(c.dynamodb);
+  const isRead = (op: string) => READ_OPERATIONS.has(op);
+  const readUnits = Object.entries(c.dynamodb)
+    .filter(([op]) => isRead(op))
+    .reduce((s, [, v]) => s + v.units, 0);
+  const writeUnits = Object.entries(c.dynamodb)
+    .filter(([op]) => !isRead(op))
+    .reduce((s, [, v]) => s + v.units + v.failedUnits, 0);
+  // Empty receives are the event source mapping's idle polling, a fixed cost: reported apart.
+  const sqsBilled = Object.values(c.sqs).reduce((s, v) => s + v.units, 0);
+  const sqsCalls = Object.values(c.sqs).reduce((s, v) => s + v.calls - v.failed, 0);
+  const invocations = [...fanouts, ...dispatches];
+  const usage: Scenario['perDelivery'] = {
+    dynamoReadUnits: per(readUnits),
+    dynamoWriteUnits: per(writeUnits),
+    dynamoReads: per(
+      Object.entries(c.dynamodb)
+        .filter(([op]) => isRead(op))
+        .reduce((s, [, v]) => s + v.calls, 0),
+    ),
+    dynamoWrites: per(
+      Object.entries(c.dynamodb)
+        .filter(([op]) => !isRead(op))
+        .reduce((s, [, v]) => s + v.calls, 0),
+    ),
+    failedConditionalWrites: per(dynamo.reduce((s, v) => s + v.failed, 0)),
+    storedBytes: per(storedAfter.bytes - storedBefore.bytes),
+    sqsBilledRequests: per(sqsBilled),
+    sqsCalls: per(sqsCalls),
+    lambdaInvocations: per(invocations.length),
+    lambdaGbSeconds: per(
+      gbSeconds(fanouts, FUNCTION_MEMORY_MB.fanout) + gbSeconds(dispatches, FUNCTION_MEMORY_MB.dispatcher),
+    ),
+    logBytes: per(functionLogBytes + invocations.length * PLATFORM_LOG_BYTES_PER_INVOCATION),
+  };
+  return {
+    webhooksPerEvent: k,
+    deliveries,
+    events,
+    dynamodb: Object.fromEntries(
+      Object.entries(c.dynamodb).map(([op, v]) => [
+        op,
+        { calls: v.calls, units: v.units, failed: v.failed, failedUnits: v.failedUnits },
+      ]),
+    ),
+    sqs: Object.fromEntries(
+      Object.entries(c.sqs).map(([op, v]) => [op, { calls: v.calls, billed: v.units, empty: v.failed }]),
+    ),
+    perDelivery: usage,
+    cost: costPerMillion(usage, RETENTION_DAYS),
+  };
+}
+
+// --- 3. latency through the running pipeline ----------------------------------------------------
+function pipelineSources() {
+  return [
+    new SqsEventSource({
+      sqs: esm,
+      queueUrl: queue('events').url,
+      queueArn: queue('events').arn,
+      functionName: 'fanout',
+      timeoutSeconds: FUNCTION_TIMEOUTS.fanout,
+      handler: fanout,
+    }),
+    new SqsEventSource({
+      sqs: esm,
+      queueUrl: queue('deliveries').url,
+      queueArn: queue('deliveries').arn,
+      functionName: 'dispatcher',
+      timeoutSeconds: FUNCTION_TIMEOUTS.dispatcher,
+      handler: dispatcher,
+      concurrency: 4,
+    }),
+  ];
+}
+
+async function waitForReceipts(createdAt: (value: string) => boolean, expected: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = receipts.filter((r) => createdAt(r.createdAt));
+    if (got.length >= expected || Date.now() > deadline) return got;
+    await sleep(20);
+  }
+}
+
+async function steadyLatency(ws: Workspace) {
+  receipts.length = 0;
+  await resetCounts();
+  const total = RATE * SECONDS;
+  const startedAt = Date.now();
+  for (let i = 0; i < total; i++) {
+    const wait = startedAt + (i * 1000) / RATE - Date.now();
+    if (wait > 0) await sleep(wait);
+    await publisher.publishEvent({ workspaceId: ws.id, event: 'lookup.completed', data: data(i) });
+  }
+  const expected = total * ws.webhookIds.length;
+  const got = await waitForReceipts((c) => Date.parse(c) >= startedAt, expected, 60_000);
+  const elapsedSeconds = (Date.now() - startedAt) / 1000;
+  const c = await counts();
+  const latencies = got.map((r) => r.at - Date.parse(r.createdAt)).sort((a, b) => a - b);
+  return {
+    received: got.length,
+    expected,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? Number.NaN,
+    emptyPolls: c.sqs.ReceiveMessage?.failed ?? 0,
+    pollSeconds: elapsedSeconds,
+  };
+}
+
+async function fanOutLatency(ws: Workspace, runs = 3) {
+  const results: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const createdAt = new Date(Date.now() + run).toISOString();
+    const start = performance.now();
+    await publisher.publishEvent({
+      workspaceId: ws.id,
+      event: 'lookup.completed',
+      data: data(run),
+      createdAt,
+    });
+    const got = await waitForReceipts((c) => c === createdAt, ws.webhookIds.length, 30_000);
+    if (got.length < ws.webhookIds.length) throw new Error(`fan-out of 500: ${got.length} received`);
+    results.push(performance.now() - start);
+    await sleep(500);
+  }
+  return results.sort((a, b) => a - b);
+}
+
+// --- 4. cold init of every bundled function ------------------------------------------------------
+async function coldInitSamples(ws: Workspace): Promise<FunctionSample[]> {
+  const hook = ws.webhookIds[0] ?? '';
+  const httpEvent = (method: string, url: string, body?: unknown, key: string | null = ws.key) =>
+    toGatewayEvent(
+      {
+        method,
+        url,
+        headers: {
+          'content-type': 'application/json',
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+        },
+        body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
+      },
+      `${method} ${url.split('?')[0]}`,
+    );
+  const newWebhook = async () =>
+    (
+      await api(ws.key, 'POST', '/api/webhooks', {
+        url: `https://127.0.0.1:${receiverInfo.port}/hook/cold`,
+        events: ['lookup.completed'],
+      })
+    ).json.id as string;
+  const newKeyId = async () => (await api(ws.key, 'POST', '/api/keys', { name: 'cold' })).json.id as string;
+  const webhookUrl = `https://127.0.0.1:${receiverInfo.port}/hook/cold`;
+  const requests: Record<string, () => Promise<unknown> | unknown> = {
+    health: () => httpEvent('GET', '/api/health', undefined, null),
+    openapi: () => httpEvent('GET', '/api/openapi.json', undefined, null),
+    fallback: () => httpEvent('GET', '/api/nothing-here'),
+    'webhooks-get': () => httpEvent('GET', '/api/webhooks'),
+    'webhooks-create': () =>
+      httpEvent('POST', '/api/webhooks', { url: webhookUrl, events: ['lookup.completed'] }),
+    'webhooks-update': () => httpEvent('PUT', '/api/webhooks', { id: hook, url: webhookUrl }),
+    'webhooks-delete': async () => httpEvent('DELETE', `/api/webhooks?id=${await newWebhook()}`),
+    'webhooks-test': () => httpEvent('POST', '/api/webhooks/test', { id: hook }),
+    'deliveries-list': () => httpEvent('GET', `/api/webhooks/deliveries?webhook_id=${hook}`),
+    'keys-create': () => httpEvent('POST', '/api/keys', { name: 'cold' }),
+    'keys-list': () => httpEvent('GET', '/api/keys'),
+    'keys-revoke': async () => httpEvent('DELETE', `/api/keys?id=${await newKeyId()}`),
+  };
+  const eventBody = (i: number) =>
+    JSON.stringify({
+      id: `cold_${i}_${randomUUID()}`,
+      workspace_id: ws.id,
+      event: 'lookup.completed',
+      data: data(i),
+    });
+  const sqsEvent = (body: string, arn: string): SQSEvent =>
+    toSqsEvent([{ MessageId: randomUUID(), ReceiptHandle: 'cold', Body: body }], arn);
+  const deliveryMessage = async (i: number) => {
+    // A real delivery message: an event fanned out to the workspace's one webhook, not yet sent.
+    const event = sqsEvent(eventBody(100 + i), queue('events').arn);
+    await invokeTimed(fanout, event, 'fanout', FUNCTION_TIMEOUTS.fanout);
+    const res = await esm.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue('deliveries').url,
+        MaxNumberOfMessages: 1,
+        VisibilityTimeout: 600,
+        WaitTimeSeconds: 2,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const messages = res.Messages ?? [];
+    if (!messages.length) throw new Error('no delivery message for the cold init sample');
+    return toSqsEvent(messages, queue('deliveries').arn);
+  };
+  const routeHandlers = [...new Set(ROUTES.map((route) => route.handler))];
+  return [
+    ...routeHandlers.map((name) => {
+      const route = ROUTES.find((r) => r.handler === name);
+      return {
+        name,
+        entry: `functions/api/${name}.ts`,
+        event: async () =>
+          (requests[name] ?? (() => httpEvent(route?.method ?? 'GET', route?.path ?? '/')))(),
+      };
+    }),
+    { name: 'fallback', entry: 'functions/api/fallback.ts', event: () => requests.fallback?.() },
+    {
+      name: 'fanout',
+      entry: 'functions/fanout/handler.ts',
+      event: (i: number) => sqsEvent(eventBody(i), queue('events').arn),
+    },
+    { name: 'dispatcher', entry: 'functions/dispatcher/handler.ts', event: deliveryMessage },
+  ];
+}
+
+// --- the run ---------------------------------------------------------------------------------------
+say(`encrata-webhooks benchmark — Node ${process.version}, ${new Date().toISOString()}`);
+const workspaces = {
+  w1: await workspace('1', 1),
+  w10: await workspace('10', 10),
+  w100: await workspace('100', 100),
+  w500: await workspace('500', 500),
+  cold: await workspace('cold', 1),
+};
+
+// 1.
+await timeDispatcher(await prepareDeliveryBatches(workspaces.w10, 5)); // warm-up: connections, JIT, caches
 await timeBareLoop(50);
-const events = Math.ceil(DELIVERIES / WEBHOOKS);
-const batches = await prepareDeliveries(events);
-resetCounts();
-const bareBefore = await timeBareLoop(events * WEBHOOKS);
+const cpuEvents = Math.ceil(DELIVERIES / 10);
+const batches = await prepareDeliveryBatches(workspaces.w10, cpuEvents);
+const bareBefore = await timeBareLoop(cpuEvents * 10);
 const dispatched = await timeDispatcher(batches);
-const dispatchCounts = { ...counts, sqs: { ...counts.sqs } };
-const bareAfter = await timeBareLoop(events * WEBHOOKS);
+const bareAfter = await timeBareLoop(cpuEvents * 10);
 const bare = {
   perSecond: (bareBefore.perSecond + bareAfter.perSecond) / 2,
   cpuMsPer: (bareBefore.cpuMsPer + bareAfter.cpuMsPer) / 2,
 };
-say(`1. Dispatcher throughput (${dispatched.n} deliveries, batches of 10, one container)`);
-say(`   bare sign+POST loop : ${fmt(bare.perSecond)} deliveries/s, ${fmt(bare.cpuMsPer, 3)} CPU ms each`);
-say(
-  `   dispatcher handler  : ${fmt(dispatched.perSecond)} deliveries/s, ${fmt(dispatched.cpuMsPer, 3)} CPU ms each`,
-);
-say(
-  `   ratio               : ${fmt(dispatched.perSecond / bare.perSecond, 2)}× the bare loop's throughput, ` +
-    `${fmt(dispatched.cpuMsPer / bare.cpuMsPer, 2)}× its CPU per delivery`,
-);
-say();
 
-// 2. latency through the pipeline ---------------------------------------------------------------
-const pollerSqs = createSqsClient(info.sqsEndpoint);
-countSqs(pollerSqs as unknown as { middlewareStack: Stack }, true);
-const sources = [
-  new SqsEventSource({
-    sqs: pollerSqs,
-    queueUrl: queue('events').url,
-    queueArn: queue('events').arn,
-    functionName: 'fanout',
-    timeoutSeconds: FUNCTION_TIMEOUTS.fanout,
-    handler: fanout,
-  }),
-  new SqsEventSource({
-    sqs: pollerSqs,
-    queueUrl: queue('deliveries').url,
-    queueArn: queue('deliveries').arn,
-    functionName: 'dispatcher',
-    timeoutSeconds: FUNCTION_TIMEOUTS.dispatcher,
-    handler: dispatcher,
-    concurrency: 4,
-  }),
-];
+// 2.
+const scenarios: Scenario[] = [];
+for (const ws of [workspaces.w1, workspaces.w10, workspaces.w100]) scenarios.push(await costScenario(ws));
+
+// 3.
+const sources = pipelineSources();
 for (const source of sources) source.start();
-const publisher = createEventPublisher({ queueUrl: queue('events').url, endpoint: info.sqsEndpoint });
-receipts.length = 0;
-resetCounts();
-const total = RATE * SECONDS;
-const startedAt = Date.now();
-for (let i = 0; i < total; i++) {
-  const due = startedAt + (i * 1000) / RATE;
-  const wait = due - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  await publisher.publishEvent({
-    workspaceId: caller.workspaceId,
-    event: 'lookup.completed',
-    data: { email: `steady${i}@example.com`, lookup_id: `lu_s${i}` },
-  });
-}
-const expected = total * WEBHOOKS;
-const deadline = Date.now() + 60_000;
-while (
-  receipts.filter((r) => Date.parse(r.createdAt) >= startedAt).length < expected &&
-  Date.now() < deadline
-)
-  await new Promise((resolve) => setTimeout(resolve, 100));
-await new Promise((resolve) => setTimeout(resolve, 500)); // let the last deletes land
+const steady = await steadyLatency(workspaces.w10);
+const fanOut500 = await fanOutLatency(workspaces.w500);
 for (const source of sources) await source.stop();
-// Receipts of the bare loop's last POSTs may still be arriving: count only this part's events.
-const steady = receipts.filter((r) => Date.parse(r.createdAt) >= startedAt);
-const latencies = steady.map((r) => r.at - Date.parse(r.createdAt)).sort((a, b) => a - b);
+
+// 4.
+const coldDir = mkdtempSync(join(tmpdir(), 'encrata-bench-bundles-'));
+const coldInits: ColdInit[] = await measureColdInits(
+  await coldInitSamples(workspaces.cold),
+  Object.fromEntries(
+    Object.entries({ ...process.env, ...environment }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>,
+  coldDir,
+);
+rmSync(coldDir, { recursive: true, force: true });
+
+// --- report ----------------------------------------------------------------------------------------
+const results = {
+  at: new Date().toISOString(),
+  node: process.version,
+  cpu: {
+    deliveries: dispatched.n,
+    bareDeliveriesPerSecond: bare.perSecond,
+    bareCpuMsPerDelivery: bare.cpuMsPer,
+    dispatcherDeliveriesPerSecond: dispatched.perSecond,
+    dispatcherCpuMsPerDelivery: dispatched.cpuMsPer,
+    cpuRatio: dispatched.cpuMsPer / bare.cpuMsPer,
+    throughputRatio: dispatched.perSecond / bare.perSecond,
+  },
+  scenarios,
+  latency: { rate: RATE, seconds: SECONDS, ...steady },
+  fanOut500Ms: fanOut500,
+  functions: coldInits,
+  prices: PRICES,
+};
+// biome-ignore lint/suspicious/noExplicitAny: a previous run's JSON, read loosely
+let before: any;
+if (compareFile) before = JSON.parse(readFileSync(compareFile, 'utf8'));
+const was = (value: unknown, digits = 2) =>
+  before !== undefined && typeof value === 'number' ? `  (was ${fmt(value, digits)})` : '';
+
+say();
+say(`1. CPU per delivery (${dispatched.n} deliveries, batches of 10, one container)`);
 say(
-  `2. Publish → receipt latency (${RATE} events/s × ${SECONDS} s, ${WEBHOOKS} webhooks each: ${expected} deliveries)`,
+  `   bare sign+POST loop  ${fmt(bare.cpuMsPer, 3)} ms CPU, ${fmt(bare.perSecond, 0)}/s${was(before?.cpu?.bareCpuMsPerDelivery, 3)}`,
 );
 say(
-  `   received ${steady.length}/${expected}; p50 ${latencies.length ? percentile(latencies, 50) : '-'} ms, p99 ${latencies.length ? percentile(latencies, 99) : '-'} ms, max ${latencies.at(-1) ?? '-'} ms`,
+  `   dispatcher           ${fmt(dispatched.cpuMsPer, 3)} ms CPU, ${fmt(dispatched.perSecond, 0)}/s${was(before?.cpu?.dispatcherCpuMsPerDelivery, 3)}`,
+);
+say(
+  `   ratio                ${fmt(results.cpu.cpuRatio, 2)}× the bare loop's CPU, ${fmt(results.cpu.throughputRatio, 2)}× its throughput${was(before?.cpu?.cpuRatio)}`,
 );
 say();
-
-// 3. requests and cost per delivery --------------------------------------------------------------
-const perDelivery = (n: number) => n / Math.max(1, steady.length);
-const sqsTotal = Object.values(counts.sqs).reduce((a, b) => a + b, 0);
-const PRICES = {
-  readUnit: 0.125 / 1e6, // DynamoDB on-demand, per read request unit
-  writeUnit: 0.625 / 1e6, // per write request unit
-  sqsRequest: 0.4 / 1e6, // standard queue, per request (64 KiB chunk)
-  lambdaRequest: 0.2 / 1e6,
-  lambdaGbSecondArm: 0.0000133334,
-};
-const lambdaInvocations = perDelivery(
-  counts.sqs.ReceiveMessageCommand ?? 0 /* one invocation per non-empty batch */,
-);
-const dispatcherBatchMs = ((dispatched.n / dispatched.perSecond) * 1000) / (dispatched.n / 10);
-const lambdaGbSeconds = ((dispatcherBatchMs / 1000) * 0.25) / 10; // 256 MB, per delivery, dispatcher only
-const cost = {
-  dynamo: perDelivery(counts.readUnits) * PRICES.readUnit + perDelivery(counts.writeUnits) * PRICES.writeUnit,
-  sqs: perDelivery(sqsTotal) * PRICES.sqsRequest,
-  lambda: lambdaInvocations * PRICES.lambdaRequest + lambdaGbSeconds * PRICES.lambdaGbSecondArm,
-};
-say('3. AWS requests per delivery (steady-state run above, counted at the SDK; the SQS event source');
-say("   mapping's receives that returned messages and its deletes included)");
+say('2. Per delivery, single attempt, counted on the wire (SDK retries, failed conditional writes,');
+say("   the producer's send and the event source mapping's receives/deletes included)");
+const header = ['webhooks per event', ...scenarios.map((s) => String(s.webhooksPerEvent))];
+const rows: [string, (s: Scenario) => number, number][] = [
+  ['DynamoDB read requests', (s) => s.perDelivery.dynamoReads, 3],
+  ['DynamoDB read units (RRU)', (s) => s.perDelivery.dynamoReadUnits, 3],
+  ['DynamoDB write requests', (s) => s.perDelivery.dynamoWrites, 3],
+  ['DynamoDB write units (WRU)', (s) => s.perDelivery.dynamoWriteUnits, 3],
+  ['  of which failed conditions', (s) => s.perDelivery.failedConditionalWrites, 3],
+  ['SQS billed requests', (s) => s.perDelivery.sqsBilledRequests, 3],
+  ['Lambda invocations', (s) => s.perDelivery.lambdaInvocations, 3],
+  ['Lambda GB-ms', (s) => s.perDelivery.lambdaGbSeconds * 1000, 3],
+  ['log bytes', (s) => s.perDelivery.logBytes, 0],
+  ['stored bytes (30 days)', (s) => s.perDelivery.storedBytes, 0],
+  ['$/1M  DynamoDB requests', (s) => s.cost.dynamoRequests, 3],
+  ['$/1M  DynamoDB storage+PITR', (s) => s.cost.dynamoStorage, 3],
+  ['$/1M  SQS', (s) => s.cost.sqs, 3],
+  ['$/1M  Lambda', (s) => s.cost.lambda, 3],
+  ['$/1M  CloudWatch Logs', (s) => s.cost.logs, 3],
+  ['$/1M  X-Ray', (s) => s.cost.xray, 3],
+  ['$/1M  total', (s) => s.cost.total, 3],
+];
 say(
-  `   DynamoDB: ${fmt(perDelivery(counts.dynamoReads), 2)} reads (${fmt(perDelivery(counts.readUnits), 2)} RRU), ${fmt(perDelivery(counts.dynamoWrites), 2)} writes (${fmt(perDelivery(counts.writeUnits), 2)} WRU)`,
+  `   ${header[0]?.padEnd(30)}${header
+    .slice(1)
+    .map((h) => h.padStart(12))
+    .join('')}`,
 );
-say(
-  `   SQS: ${fmt(perDelivery(sqsTotal), 2)} requests — ${Object.entries(counts.sqs)
-    .map(([name, n]) => `${name.replace('Command', '')} ${fmt(perDelivery(n), 2)}`)
-    .join(', ')}`,
-);
-say(
-  `   (dispatcher alone, from part 1: ${fmt(dispatchCounts.dynamoReads / dispatched.n, 2)} reads, ${fmt(dispatchCounts.dynamoWrites / dispatched.n, 2)} writes per delivery)`,
-);
-say(
-  '   Cost per 1M deliveries at us-east-1 list prices (on-demand DynamoDB, SQS standard, Lambda arm64 256 MB):',
-);
-say(
-  `   DynamoDB $${fmt(cost.dynamo * 1e6, 2)} + SQS $${fmt(cost.sqs * 1e6, 2)} + Lambda $${fmt(cost.lambda * 1e6, 2)} = $${fmt((cost.dynamo + cost.sqs + cost.lambda) * 1e6, 2)}`,
-);
-say(
-  '   (Lambda duration from part 1 against a local receiver; slow receivers cost more. Logs, ~0.3 KB a delivery, add ≈ $0.15.)',
-);
-say();
-
-// 4. bundle sizes ---------------------------------------------------------------------------------
-say('4. Function bundles (esbuild, minified CJS for node24, as the CDK stack bundles them)');
-const entries = [
-  ...ROUTES.map((route) => [route.handler, `functions/api/${route.handler}.ts`]),
-  ['fallback', 'functions/api/fallback.ts'],
-  ['fanout', 'functions/fanout/handler.ts'],
-  ['dispatcher', 'functions/dispatcher/handler.ts'],
-] as const;
-for (const [name, entry] of entries) {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+for (const [label, value, digits] of rows) {
+  const previous = before?.scenarios
+    ? ` (was ${before.scenarios.map((s: Scenario) => fmt(value(s), digits)).join(' / ')})`
+    : '';
   say(
-    `   ${name.padEnd(16)} ${fmt(code.length / 1024, 0).padStart(6)} KiB  (${fmt(gzipSync(code).length / 1024, 0)} KiB gzipped)`,
+    `   ${label.padEnd(30)}${scenarios.map((s) => fmt(value(s), digits).padStart(12)).join('')}${previous}`,
+  );
+}
+for (const s of scenarios) {
+  say(
+    `   at ${s.webhooksPerEvent}: SQS ${Object.entries(s.sqs)
+      .map(([op, v]) => `${op} ${fmt(v.billed / s.deliveries, 3)}`)
+      .join(', ')}; DynamoDB ${Object.entries(s.dynamodb)
+      .map(([op, v]) => `${op} ${fmt(v.calls / s.deliveries, 3)}`)
+      .join(', ')}`,
+  );
+}
+say('   Lambda duration: wall time here with CPU time stretched to the vCPU share of the configured memory');
+say(
+  `   (${Object.entries(FUNCTION_MEMORY_MB)
+    .map(([f, mb]) => `${f} ${mb} MB`)
+    .join(', ')}); receivers here answer at once: a slow receiver adds its latency × memory.`,
+);
+say(
+  `   Fixed, not per delivery: the mappings' idle polling (${steady.emptyPolls} empty receives in ${fmt(steady.pollSeconds, 0)} s here; on AWS ≈ 5 pollers × 3/min per mapping ≈ $${fmt(2 * 5 * 3 * 60 * 24 * 30.4375 * PRICES.sqsRequest, 2)}/month), custom metrics, alarms, the secret.`,
+);
+say();
+say(`3. Latency through the local pipeline (${RATE} events/s × ${SECONDS} s, 10 webhooks each)`);
+say(
+  `   received ${steady.received}/${steady.expected}; p50 ${fmt(steady.p50, 0)} ms, p99 ${fmt(steady.p99, 0)} ms, max ${fmt(steady.max, 0)} ms${was(before?.latency?.p99, 0)}`,
+);
+say(
+  `   one event → 500 webhooks, last receipt: ${fanOut500.map((ms) => `${fmt(ms, 0)} ms`).join(', ')}${before?.fanOut500Ms ? `  (was ${before.fanOut500Ms.map((ms: number) => fmt(ms, 0)).join(', ')})` : ''}`,
+);
+say();
+say(
+  '4. Functions as `cdk synth` bundles them: size, and cold init (boot + import + first call, median of 3)',
+);
+for (const f of coldInits) {
+  const old = before?.functions?.find((b: ColdInit) => b.name === f.name);
+  say(
+    `   ${f.name.padEnd(18)} ${fmt(f.bytes / 1024, 0).padStart(5)} KiB (${fmt(f.gzipBytes / 1024, 0).padStart(3)} gz)  ${fmt(f.bootMs, 0).padStart(3)} + ${fmt(f.importMs, 0).padStart(3)} + ${fmt(f.firstCallMs, 0).padStart(3)} = ${fmt(f.totalMs, 0).padStart(4)} ms  [${f.outcome}]${old ? `  (was ${fmt(old.bytes / 1024, 0)} KiB, ${fmt(old.totalMs, 0)} ms)` : ''}`,
   );
 }
 
-deps.sqs.destroy();
-pollerSqs.destroy();
-emulators.process.stdin?.end();
-receiverProc.process.stdin?.end();
-setTimeout(() => process.exit(0), 500).unref();
+mkdirSync('bench/results', { recursive: true });
+const json = `${JSON.stringify(results, null, 2)}\n`;
+writeFileSync('bench/results/latest.json', json);
+writeFileSync(`bench/results/${results.at.replace(/[:.]/g, '-')}.json`, json);
+say();
+say('Figures written to bench/results/latest.json');
+
+esm.destroy();
+aws.stop();
+receiver.stop();
+setTimeout(() => process.exit(0), 300).unref();

@@ -71,6 +71,13 @@ export const FUNCTION_TIMEOUTS = {
   dispatcher: 30,
 } as const;
 
+/** Function memory, in MiB (Lambda gives CPU in proportion: one vCPU at 1,769 MiB). */
+export const FUNCTION_MEMORY_MB = {
+  api: 256,
+  fanout: 256,
+  dispatcher: 256,
+} as const;
+
 /** AWS's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 

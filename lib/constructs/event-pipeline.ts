@@ -9,6 +9,7 @@ import {
   deliveryMaxReceiveCount,
   ENV,
   EVENT_SOURCE_BATCH_SIZE,
+  FUNCTION_MEMORY_MB,
   FUNCTION_TIMEOUTS,
   MAX_RETRY_DELAY_SECONDS,
   QUEUES,
@@ -100,6 +101,7 @@ export class EventPipeline extends Construct {
       entry: 'functions/fanout/handler.ts',
       description: 'Fans each published event out to one delivery per subscribed webhook',
       timeout: fanoutTimeout,
+      memorySize: FUNCTION_MEMORY_MB.fanout,
       environment: this.environment,
       logRetention: props.logRetention,
     });
@@ -123,6 +125,7 @@ export class EventPipeline extends Construct {
       entry: 'functions/dispatcher/handler.ts',
       description: 'Delivers signed webhook requests and schedules retries',
       timeout: dispatcherTimeout,
+      memorySize: FUNCTION_MEMORY_MB.dispatcher,
       environment: this.environment,
       logRetention: props.logRetention,
     });

@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FUNCTION_TIMEOUTS, type TableName } from '../../functions/resources.ts';
+import { FUNCTION_MEMORY_MB, FUNCTION_TIMEOUTS, type TableName } from '../../functions/resources.ts';
 import { FALLBACK_HANDLER, ROUTES, type RouteDefinition } from '../../functions/routes.ts';
 import { NodeFunction } from './node-function.ts';
 import type { SecretKey } from './secret-key.ts';
@@ -82,6 +82,7 @@ export class ManagementApi extends Construct {
         entry: `functions/api/${handler}.ts`,
         description,
         timeout: props.timeout ?? Duration.seconds(FUNCTION_TIMEOUTS.api),
+        memorySize: FUNCTION_MEMORY_MB.api,
         environment: props.environment,
         logRetention: props.logRetention,
       });

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING } from '../bundling.ts';
 
 /** The service name and metrics namespace every function reports under (Powertools reads these). */
 const POWERTOOLS_ENVIRONMENT = {
@@ -79,15 +80,12 @@ export class NodeFunction extends Construct implements iam.IGrantable {
       },
       bundling: {
         forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        // Stack traces only need the mappings; embedding the sources would roughly double the asset.
-        sourcesContent: false,
-        target: 'node24',
-        // CommonJS needs no import.meta or top-level-await support from dependencies and loads fastest.
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: FUNCTION_BUNDLING.sourceMap,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+        target: FUNCTION_BUNDLING.target,
         format: nodejs.OutputFormat.CJS,
-        // Prefer ES module builds so esbuild can tree-shake the AWS SDK and Powertools.
-        mainFields: ['module', 'main'],
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
         // Bundle everything, the AWS SDK included: the runtime's SDK version is not the one we test.
         externalModules: [],
         bundleAwsSDK: true,

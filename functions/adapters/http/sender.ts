@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { getCACertificates } from 'node:tls';
+import { createSecureContext, getCACertificates, type SecureContext } from 'node:tls';
 import { ATTEMPT_TIMEOUT_MS, type AttemptOutcome } from '../../core/attempt.ts';
 import { MAX_RESPONSE_BODY_BYTES } from '../../core/deliveries.ts';
 import type { Sender } from '../../core/ports.ts';
@@ -76,6 +76,12 @@ export function describeError(error: unknown, timeoutMs: number): string {
   }
 }
 
+/** The trust store: the platform's default CAs, plus the local receiver's certificate when given. */
+function secureContextFor(extraCaFile: string | undefined): SecureContext {
+  if (!extraCaFile) return createSecureContext();
+  return createSecureContext({ ca: [...getCACertificates('default'), readFileSync(extraCaFile, 'utf8')] });
+}
+
 /**
  * Outbound HTTPS for deliveries: keep-alive connections reused per origin, the SSRF guard at
  * connect time, 5 s for the whole attempt, redirects never followed, at most 4 KiB of the answer read.
@@ -90,15 +96,14 @@ export class HttpsSender implements Sender {
     this.options = options;
     this.timeoutMs = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
     this.lookup = guardedLookup(options.allowPrivateTargets);
-    const ca = options.extraCaFile
-      ? [...getCACertificates('default'), readFileSync(options.extraCaFile, 'utf8')]
-      : undefined;
     this.agent = new Agent({
       keepAlive: true,
       maxSockets: 64,
       maxFreeSockets: 16,
       lookup: this.lookup,
-      ...(ca ? { ca } : {}),
+      // One TLS context for every connection, built once. Passing `ca` instead would make Node
+      // stringify the whole CA list on every request to name the connection pool.
+      secureContext: secureContextFor(options.extraCaFile),
     });
   }
 
