@@ -100,6 +100,12 @@ const FOURTEEN_DAYS = 14 * 24 * 60 * 60;
  */
 export const MAX_RETRY_DELAY_SECONDS = 12 * 60 * 60 - 300;
 
+/** Webhooks a workspace may hold (contract §2). */
+export const DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE = 50;
+
+/** Requests per minute per API key on the webhook endpoints (contract §1). */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 30;
+
 /** Default retry schedule (contract §5), seconds between attempts: 8 attempts over ~27.6 h. */
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
 

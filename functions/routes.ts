@@ -72,6 +72,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: { webhooks: 'read', deliveries: 'read', events: 'read' },
   },
   {
+    method: 'GET',
+    path: '/api/webhooks/deliveries/attempts',
+    handler: 'deliveries-attempts',
+    authenticated: true,
+    tables: { webhooks: 'read', deliveries: 'read', events: 'read' },
+  },
+  {
     method: 'POST',
     path: '/api/keys',
     handler: 'keys-create',

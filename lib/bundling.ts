@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 /**
  * How every function is bundled: one definition read by the CDK stack (NodeFunction) and by the
  * benchmark, so that the sizes and cold starts `npm run bench` reports are those of what deploys.
@@ -14,9 +16,25 @@ export const FUNCTION_BUNDLING = {
   mainFields: ['module', 'main'],
 } as const;
 
+/**
+ * Modules replaced in every bundle: the SDK's default credential chain by the environment-only
+ * provider Lambda needs (functions/adapters/aws/credentials.ts), paths relative to the project root.
+ */
+export const BUNDLE_ALIASES = {
+  '@aws-sdk/credential-provider-node': 'functions/adapters/aws/credentials.ts',
+} as const;
+
+/** The aliases as absolute paths under `projectRoot`. */
+export function bundleAliases(projectRoot: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(BUNDLE_ALIASES).map(([name, file]) => [name, join(projectRoot, file)]),
+  );
+}
+
 /** The same bundling as esbuild's JS API takes it (the benchmark builds with it). */
-export function esbuildOptions(entry: string) {
+export function esbuildOptions(entry: string, projectRoot = process.cwd()) {
   return {
+    alias: bundleAliases(projectRoot),
     entryPoints: [entry],
     bundle: true,
     platform: 'node' as const,

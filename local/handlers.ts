@@ -3,6 +3,7 @@
  * The local stack runs exactly these modules; a test checks this registry against ROUTES.
  */
 import type { Handler } from 'aws-lambda';
+import * as deliveriesAttempts from '../functions/api/deliveries-attempts.ts';
 import * as deliveriesList from '../functions/api/deliveries-list.ts';
 import * as fallback from '../functions/api/fallback.ts';
 import * as health from '../functions/api/health.ts';
@@ -30,6 +31,7 @@ export const API_HANDLERS: Record<string, AnyHandler> = {
   'webhooks-delete': webhooksDelete.handler,
   'webhooks-test': webhooksTest.handler,
   'deliveries-list': deliveriesList.handler,
+  'deliveries-attempts': deliveriesAttempts.handler,
   'keys-create': keysCreate.handler,
   'keys-list': keysList.handler,
   'keys-revoke': keysRevoke.handler,

@@ -1,6 +1,6 @@
 import { buildApiKeyRecord } from '../functions/core/api-keys.ts';
 import { generateUuid, hashApiKey } from '../functions/core/ids.ts';
-import { dependencies } from '../functions/shared/wiring.ts';
+import { apiKeyStore } from '../functions/shared/wiring.ts';
 
 /**
  * Makes sure `key` is a live API key of `workspaceId` (the local stack's seeded dev key). Returns
@@ -11,7 +11,7 @@ export async function ensureApiKey(options: {
   workspaceId: string;
   name: string;
 }): Promise<boolean> {
-  const { apiKeys } = dependencies();
+  const apiKeys = apiKeyStore();
   const keyHash = hashApiKey(options.key);
   const existing = await apiKeys.findByHash(keyHash);
   if (existing) return existing.revoked_at === null && existing.workspace_id === options.workspaceId;

@@ -1,14 +1,21 @@
 import { createWebhook } from '../core/webhook-service.ts';
 import { createWebhookSchema, webhookCreatedOutSchema } from '../core/webhooks.ts';
 import { httpHandler, json } from '../shared/http.ts';
+import { secretBox } from '../shared/secret-key.ts';
 import { webhookPolicy } from '../shared/services.ts';
-import { dependencies } from '../shared/wiring.ts';
+import * as wiring from '../shared/wiring.ts';
 
 /** POST /api/webhooks — 201 with the webhook and, this once, its secret. */
 export const handler = httpHandler({ body: createWebhookSchema }, async ({ body, caller }) =>
   json(
     201,
     webhookCreatedOutSchema,
-    await createWebhook(dependencies(), caller, body, webhookPolicy(), new Date()),
+    await createWebhook(
+      { webhooks: wiring.webhookStore(), secretBox: secretBox() },
+      caller,
+      body,
+      webhookPolicy(),
+      new Date(),
+    ),
   ),
 );

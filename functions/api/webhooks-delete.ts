@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { ValidationError } from '../core/errors.ts';
 import { deleteWebhook } from '../core/webhook-service.ts';
 import { httpHandler, noContent } from '../shared/http.ts';
-import { dependencies } from '../shared/wiring.ts';
+import * as wiring from '../shared/wiring.ts';
 
 const bodySchema = z.object({ id: z.string().min(1, 'id must not be empty').optional() });
 const querySchema = z.object({ id: z.string().min(1, 'id must not be empty').optional() });
@@ -13,7 +13,7 @@ export const handler = httpHandler(
   async ({ body, query, caller }) => {
     const id = body.id ?? query.id;
     if (!id) throw new ValidationError('Invalid request', [{ path: 'id', message: 'id is required' }]);
-    await deleteWebhook(dependencies(), caller, id);
+    await deleteWebhook({ webhooks: wiring.webhookStore() }, caller, id);
     return noContent();
   },
 );

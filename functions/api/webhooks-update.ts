@@ -3,12 +3,12 @@ import { updateWebhook } from '../core/webhook-service.ts';
 import { updateWebhookSchema } from '../core/webhooks.ts';
 import { httpHandler, json } from '../shared/http.ts';
 import { webhookPolicy } from '../shared/services.ts';
-import { dependencies } from '../shared/wiring.ts';
+import * as wiring from '../shared/wiring.ts';
 
 const updatedOutSchema = z.object({ status: z.literal('updated') });
 
 /** PUT /api/webhooks — partial update; absent or null fields keep their value. */
 export const handler = httpHandler({ body: updateWebhookSchema }, async ({ body, caller }) => {
-  await updateWebhook(dependencies(), caller, body, webhookPolicy(), new Date());
+  await updateWebhook({ webhooks: wiring.webhookStore() }, caller, body, webhookPolicy(), new Date());
   return json(200, updatedOutSchema, { status: 'updated' });
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { ApiKeyRecord } from './records.ts';
 
 export const API_KEY_NAME_MAX = 100;
 
@@ -10,18 +11,7 @@ export const createApiKeySchema = z.object({
     .max(API_KEY_NAME_MAX, `name must be at most ${API_KEY_NAME_MAX} characters`),
 });
 
-/** An API key as stored: only the SHA-256 hash of the key, never the key. */
-export const apiKeyRecordSchema = z.object({
-  key_hash: z.string(),
-  id: z.string(),
-  workspace_id: z.string(),
-  name: z.string(),
-  key_preview: z.string(),
-  created_at: z.string(),
-  last_used: z.string().nullable(),
-  revoked_at: z.string().nullable(),
-});
-export type ApiKeyRecord = z.infer<typeof apiKeyRecordSchema>;
+export type { ApiKeyRecord } from './records.ts';
 
 export const apiKeyOutSchema = z.object({
   id: z.string(),

@@ -1,4 +1,5 @@
-import { type DeliveryRecord, truncateBody } from './deliveries.ts';
+import { type DeliveryState, nextRow, truncateBody } from './deliveries.ts';
+import type { DeliveryRow } from './records.ts';
 import { nextRetryDelay, parseRetryAfter } from './retry.ts';
 
 /** Whole-attempt budget: connect + response headers + body (contract §5). */
@@ -43,28 +44,40 @@ export function decideAfterAttempt(options: {
   return delaySeconds === null ? { status: 'failed' } : { status: 'pending', delaySeconds };
 }
 
-/** The delivery record after an attempt: attempts, response, error, last and next attempt time. */
-export function recordAttempt(
-  delivery: DeliveryRecord,
+/** The log row an attempt appends: its outcome, and the delivery's state after it. */
+export function attemptRow(
+  state: DeliveryState,
   outcome: AttemptOutcome,
   decision: AttemptDecision,
-  nowMs: number,
-): DeliveryRecord {
-  return {
-    ...delivery,
+  attempt: {
+    startedMs: number;
+    durationMs: number;
+    signature?: string;
+    webhookSignature?: string;
+    timestampSeconds?: number;
+    messageId?: string;
+    /** A queued delivery's last failure sends its message to the dead-letter queue (a test's does not). */
+    deadLetterOnFailure?: boolean;
+  },
+): DeliveryRow {
+  return nextRow(state, {
+    kind: 'attempt',
     status: decision.status,
-    attempts: delivery.attempts + 1,
-    response_status: outcome.kind === 'response' ? outcome.status : null,
-    response_body: outcome.kind === 'response' ? truncateBody(outcome.body) : null,
-    error: outcome.kind === 'error' ? outcome.error : null,
-    last_attempt_at: new Date(nowMs).toISOString(),
+    run_attempts: state.runAttempts + 1,
+    attempts: state.attempts + 1,
+    response_status: outcome.kind === 'response' ? outcome.status : undefined,
+    response_body: outcome.kind === 'response' ? truncateBody(outcome.body) : undefined,
+    error: outcome.kind === 'error' ? outcome.error : undefined,
+    last_attempt_at: new Date(attempt.startedMs).toISOString(),
     next_attempt_at:
-      decision.status === 'pending' ? new Date(nowMs + decision.delaySeconds * 1000).toISOString() : null,
-    dead_lettered_at: decision.status === 'failed' ? new Date(nowMs).toISOString() : null,
-  };
-}
-
-/** A delivery stopped without an attempt (webhook paused or deleted, event expired). */
-export function stopDelivery(delivery: DeliveryRecord, reason: string): DeliveryRecord {
-  return { ...delivery, status: 'failed', error: reason, next_attempt_at: null };
+      decision.status === 'pending'
+        ? new Date(attempt.startedMs + attempt.durationMs + decision.delaySeconds * 1000).toISOString()
+        : undefined,
+    duration_ms: Math.round(attempt.durationMs),
+    signature: attempt.signature,
+    webhook_signature: attempt.webhookSignature,
+    webhook_timestamp: attempt.timestampSeconds,
+    message_id: attempt.messageId,
+    dead_lettered: attempt.deadLetterOnFailure && decision.status === 'failed' ? true : undefined,
+  });
 }

@@ -1,127 +1,484 @@
-import { type AttemptOutcome, decideAfterAttempt, recordAttempt, stopDelivery } from './attempt.ts';
-import type { DeliveryMessage, DeliveryRecord } from './deliveries.ts';
-import type { DeliveryStore, EventStore, SecretResolver, Sender, WebhookStore } from './ports.ts';
-import { buildDeliveryHeaders } from './signing.ts';
+/**
+ * The dispatcher's work, in stages: prepare (the delivery's state and webhook, from the message on a
+ * first attempt, from the log and the table on a retry), send (sign and POST), settle (decide, and
+ * the row to record), then for the whole batch: record (successes in one unconditional batch, every
+ * other row with a condition), and tell the queue (retries hidden until due, dead letters sent).
+ */
+import { type AttemptOutcome, attemptRow, decideAfterAttempt } from './attempt.ts';
+import { type DeliveryState, newDeliveryState, stateOfRow, stopRow } from './deliveries.ts';
+import type {
+  DeliveryLog,
+  DeliveryQueueControl,
+  EventStore,
+  SecretResolver,
+  Sender,
+  WebhookStore,
+} from './ports.ts';
+import type { DeliveryMessage, DeliveryRow, WebhookRecord, WebhookSnapshot } from './records.ts';
+import { errorRetryDelay } from './retry.ts';
+import { buildDeliveryHeaders, HEADERS } from './signing.ts';
 
 export interface DispatchPorts {
-  webhooks: WebhookStore;
-  events: EventStore;
-  deliveries: DeliveryStore;
+  webhooks: Pick<WebhookStore, 'get'>;
+  events: Pick<EventStore, 'get'>;
+  log: DeliveryLog;
   secrets: SecretResolver;
   sender: Sender;
+  queue: DeliveryQueueControl;
 }
 
 export interface DispatchOptions {
   schedule: readonly number[];
   now: () => number;
   random: () => number;
+  /** Receives SQS allows before it dead-letters a message itself (the last one records the failure). */
+  maxReceives: number;
 }
 
-/** What the queue should do with the delivery's message. */
-export type DispatchAction =
-  | { action: 'done'; reason: string; delivery?: DeliveryRecord }
-  | { action: 'retry'; delaySeconds: number; delivery: DeliveryRecord }
-  | { action: 'dead-letter'; reason: string; delivery: DeliveryRecord };
+/** A delivery message as the queue handed it over. */
+export interface ReceivedDelivery {
+  message: DeliveryMessage;
+  messageId: string;
+  /** The receipt handle: what the queue is told about this message with. */
+  handle: string;
+  receiveCount: number;
+}
 
+export type DispatchOutcome = 'delivered' | 'retry' | 'failed' | 'stopped' | 'skipped' | 'error';
+
+/** What became of one message: `keep` leaves it on the queue (to come back), `delete` is done with it. */
+export interface DispatchResult {
+  messageId: string;
+  disposition: 'delete' | 'keep';
+  outcome: DispatchOutcome;
+  reason: string;
+  message: DeliveryMessage;
+  row?: DeliveryRow;
+  delaySeconds?: number;
+  error?: unknown;
+}
+
+/** The snapshot in a first attempt's message is trusted this long after fan-out queued it (contract §3). */
+export const SNAPSHOT_FRESH_MS = 1000;
 /** A message may come back before its time (e.g. a visibility change was lost): tolerated early. */
-const EARLY_TOLERANCE_MS = 1000;
+export const EARLY_TOLERANCE_MS = 1000;
 
-/**
- * One delivery attempt, driven by its queue message: load, check the webhook still wants it,
- * sign and send the stored bytes, record the attempt, and say what the queue should do next.
- */
-export async function dispatchDelivery(
-  ports: DispatchPorts,
-  message: DeliveryMessage,
-  options: DispatchOptions,
-): Promise<DispatchAction> {
-  // The three reads are independent when the message names the event: one round trip, not three.
-  const nowMs0 = options.now();
-  const [delivery, webhook, prefetchedEvent] = await Promise.all([
-    ports.deliveries.get(message.webhook_id, message.delivery_id, nowMs0),
-    ports.webhooks.get(message.workspace_id, message.webhook_id),
-    message.event_id
-      ? ports.events.get(message.workspace_id, message.event_id, nowMs0)
-      : Promise.resolve(undefined),
-  ]);
-  if (!delivery) return { action: 'done', reason: 'delivery not found (expired or never recorded)' };
-  // A dead-lettered delivery whose dead-lettered copy is back was redriven: one more attempt.
-  const redriven =
-    delivery.status === 'failed' &&
-    Boolean(delivery.dead_lettered_at) &&
-    message.redrive_of === delivery.dead_lettered_at;
-  if (delivery.status !== 'pending' && !redriven) {
-    // It gave up, but its dead-lettered copy may never have reached the DLQ (the send failed or the
-    // function died): dead-letter this copy too. Extra copies are harmless; a redrive's attempt is
-    // keyed to `dead_lettered_at`.
-    if (delivery.status === 'failed' && delivery.dead_lettered_at && message.redrive_of === undefined) {
-      return { action: 'dead-letter', reason: 'gave up earlier; dead-lettering again', delivery };
+type Action =
+  | { type: 'delete' }
+  | { type: 'retry'; delaySeconds: number }
+  | { type: 'dead-letter'; redriveOf: string };
+
+interface Target {
+  workspace_id: string;
+  id: string;
+  url: string;
+  secret_ciphertext: string;
+}
+
+type Prepared =
+  | {
+      kind: 'send';
+      state: DeliveryState;
+      target: Target;
+      body: string;
+      /** Delays still available in this run ([] for a redriven delivery's one extra attempt). */
+      schedule: readonly number[];
+      /** A first attempt's success is written without a condition (in the batch); see DeliveryLog. */
+      firstAttempt: boolean;
     }
-    return { action: 'done', reason: `delivery already ${delivery.status}`, delivery };
-  }
+  | { kind: 'stop'; row: DeliveryRow; reason: string }
+  | { kind: 'skip'; action: Action; outcome: DispatchOutcome; reason: string };
 
-  const dueMs = delivery.next_attempt_at ? Date.parse(delivery.next_attempt_at) : 0;
-  const earlyMs = dueMs - options.now();
-  if (!redriven && earlyMs > EARLY_TOLERANCE_MS) {
-    return { action: 'retry', delaySeconds: Math.ceil(earlyMs / 1000), delivery };
-  }
-
-  const stop = async (reason: string): Promise<DispatchAction> => {
-    const stopped = { ...stopDelivery(delivery, reason), dead_lettered_at: null };
-    await ports.deliveries.saveAttempt(stopped, delivery.attempts);
-    return { action: 'done', reason, delivery: stopped };
+function initialState(message: DeliveryMessage): DeliveryState {
+  return {
+    ...newDeliveryState({
+      deliveryId: message.delivery_id,
+      workspaceId: message.workspace_id,
+      webhookId: message.webhook_id,
+      eventType: message.event_type,
+      eventKey: message.event_key,
+      eventId: message.event_id,
+      createdAt: message.created_at,
+    }),
+    run: message.run ?? 1,
   };
-  if (!webhook || webhook.workspace_id !== delivery.workspace_id) return stop('webhook deleted');
-  if (!webhook.is_active) return stop('webhook paused');
-  // Paused and resumed since this delivery was made: pausing stopped it (contract §3).
-  if (webhook.paused_at && delivery.created_at <= webhook.paused_at) return stop('webhook paused');
+}
 
-  let body = delivery.body;
-  if (body === undefined) {
-    const event =
-      prefetchedEvent !== undefined && message.event_id === delivery.event_id
-        ? prefetchedEvent
-        : delivery.event_id
-          ? await ports.events.get(delivery.workspace_id, delivery.event_id, options.now())
-          : null;
-    if (!event) return stop('event expired before it could be delivered');
-    body = event.body;
+/** Why a webhook no longer wants this delivery, or null. */
+function webhookRefusal(webhook: WebhookRecord | null, state: DeliveryState): string | null {
+  if (!webhook || webhook.workspace_id !== state.workspaceId) return 'webhook deleted';
+  if (!webhook.is_active) return 'webhook paused';
+  // Paused and resumed since this delivery was made: pausing stopped it (contract §3).
+  if (webhook.paused_at && state.createdAt <= webhook.paused_at) return 'webhook paused';
+  return null;
+}
+
+/** The state to continue from, read from the log; or what to do instead of an attempt. */
+function continueFrom(
+  latest: DeliveryRow | null,
+  received: ReceivedDelivery,
+  nowMs: number,
+): { state: DeliveryState; redriven: boolean } | Extract<Prepared, { kind: 'skip' }> {
+  const { message } = received;
+  const run = message.run ?? 1;
+  if (!latest) return { state: initialState(message), redriven: false };
+  const state = stateOfRow(latest, message.delivery_id);
+  if (latest.run > run) {
+    return { kind: 'skip', action: { type: 'delete' }, outcome: 'skipped', reason: 'superseded by a resend' };
+  }
+  if (latest.run < run) {
+    // A resend whose new schedule is not in the log yet: the message is the newer word.
+    return {
+      state: {
+        ...state,
+        run,
+        runAttempts: 0,
+        status: 'pending',
+        deadLettered: false,
+        nextAttemptAt: undefined,
+      },
+      redriven: false,
+    };
+  }
+  if (message.resumed && latest.message_id && latest.message_id !== received.messageId) {
+    // Queued again by a run that took over a dead one, while the first message is at work.
+    return {
+      kind: 'skip',
+      action: { type: 'delete' },
+      outcome: 'skipped',
+      reason: 'another message delivers it',
+    };
+  }
+  if (latest.status === 'success') {
+    return { kind: 'skip', action: { type: 'delete' }, outcome: 'skipped', reason: 'already delivered' };
+  }
+  if (latest.status === 'failed') {
+    if (latest.dead_lettered && message.redrive_of === latest.id) return { state, redriven: true };
+    if (latest.dead_lettered && message.redrive_of === undefined) {
+      // It gave up, but its dead-lettered copy may never have reached the DLQ (the send failed or the
+      // function died): dead-letter this copy too. Extra copies are harmless; a redrive's attempt is
+      // keyed to the row that gave up.
+      return {
+        kind: 'skip',
+        action: { type: 'dead-letter', redriveOf: latest.id },
+        outcome: 'failed',
+        reason: 'gave up earlier; dead-lettering again',
+      };
+    }
+    return {
+      kind: 'skip',
+      action: { type: 'delete' },
+      outcome: 'skipped',
+      reason: 'delivery already failed',
+    };
+  }
+  const dueMs = latest.next_attempt_at ? Date.parse(latest.next_attempt_at) : 0;
+  if (dueMs - nowMs > EARLY_TOLERANCE_MS) {
+    return {
+      kind: 'skip',
+      action: { type: 'retry', delaySeconds: Math.ceil((dueMs - nowMs) / 1000) },
+      outcome: 'retry',
+      reason: 'not due yet',
+    };
+  }
+  return { state, redriven: false };
+}
+
+/** Stage 1: what this message asks for, reading only what it cannot know. */
+export async function prepareDelivery(
+  ports: DispatchPorts,
+  received: ReceivedDelivery,
+  options: DispatchOptions,
+): Promise<Prepared> {
+  const { message } = received;
+  const nowMs = options.now();
+  const first =
+    received.receiveCount <= 1 && !message.resumed && (message.run ?? 1) === 1 && !message.redrive_of;
+  let state: DeliveryState;
+  let redriven = false;
+  let webhook: WebhookRecord | null;
+  let snapshot: WebhookSnapshot | undefined;
+  if (first) {
+    // A first attempt reads nothing: fan-out put the webhook in the message, moments ago.
+    state = initialState(message);
+    if (message.webhook && nowMs - message.queued_at <= SNAPSHOT_FRESH_MS) {
+      snapshot = message.webhook;
+      webhook = null;
+    } else {
+      webhook = await ports.webhooks.get(message.workspace_id, message.webhook_id);
+    }
+  } else {
+    const [latest, current] = await Promise.all([
+      ports.log.latest(message.webhook_id, message.delivery_id, nowMs),
+      ports.webhooks.get(message.workspace_id, message.webhook_id),
+    ]);
+    const next = continueFrom(latest, received, nowMs);
+    if ('kind' in next) return next;
+    ({ state, redriven } = next);
+    webhook = current;
   }
 
-  const secret = await ports.secrets(webhook);
-  const headers = buildDeliveryHeaders({
-    secret,
-    deliveryId: delivery.id,
-    eventType: delivery.event_type,
-    body,
-    timestampSeconds: Math.floor(options.now() / 1000),
-  });
-  const outcome: AttemptOutcome = await ports.sender.send({ url: webhook.url, headers, body });
+  if (!snapshot) {
+    const refusal = webhookRefusal(webhook, state);
+    // A deleted webhook's log went with it: nothing to record.
+    if (refusal === 'webhook deleted') {
+      return { kind: 'skip', action: { type: 'delete' }, outcome: 'stopped', reason: refusal };
+    }
+    if (refusal) return { kind: 'stop', row: stopRow(state, refusal, received.messageId), reason: refusal };
+  }
+  const target: Target = snapshot
+    ? { workspace_id: message.workspace_id, id: message.webhook_id, ...snapshot }
+    : (webhook as WebhookRecord);
 
-  const attemptsMade = delivery.attempts + 1;
-  const nowMs = options.now();
+  let body = message.body ?? state.body;
+  if (body === undefined && message.event_key) {
+    body = (await ports.events.get(message.workspace_id, message.event_key, nowMs))?.body;
+  }
+  if (body === undefined) {
+    const reason = 'event expired before it could be delivered';
+    return { kind: 'stop', row: stopRow(state, reason, received.messageId), reason };
+  }
+  return {
+    kind: 'send',
+    state,
+    target,
+    body,
+    schedule: redriven ? [] : options.schedule,
+    firstAttempt: first,
+  };
+}
+
+interface Settled {
+  row: DeliveryRow;
+  action: Action;
+  outcome: DispatchOutcome;
+  reason: string;
+  conditional: boolean;
+}
+
+/** Stages 2 and 3: sign and POST, then decide and build the attempt's row. */
+export async function sendAndSettle(
+  ports: DispatchPorts,
+  prepared: Extract<Prepared, { kind: 'send' }>,
+  received: ReceivedDelivery,
+  options: DispatchOptions,
+): Promise<Settled> {
+  const { state, target, body } = prepared;
+  const startedMs = options.now();
+  const timestampSeconds = Math.floor(startedMs / 1000);
+  const headers = buildDeliveryHeaders({
+    secret: await ports.secrets(target),
+    deliveryId: state.deliveryId,
+    eventType: state.eventType,
+    body,
+    timestampSeconds,
+  });
+  const outcome: AttemptOutcome = await ports.sender.send({ url: target.url, headers, body });
+  const endedMs = options.now();
   const decision = decideAfterAttempt({
     outcome,
-    attemptsMade,
-    schedule: options.schedule,
-    nowMs,
+    attemptsMade: state.runAttempts + 1,
+    schedule: prepared.schedule,
+    nowMs: endedMs,
     random: options.random,
   });
-  const updated = recordAttempt(delivery, outcome, decision, nowMs);
-  if (!(await ports.deliveries.saveAttempt(updated, delivery.attempts))) {
-    // Another copy of this message recorded an attempt first. SQS may have handed out the very same
-    // message twice, so this copy must not be deleted while the delivery still waits for a retry.
-    const current = await ports.deliveries.get(delivery.webhook_id, delivery.id, options.now());
-    if (current?.status === 'pending' && current.next_attempt_at) {
-      const waitMs = Date.parse(current.next_attempt_at) - options.now();
-      return { action: 'retry', delaySeconds: Math.max(1, Math.ceil(waitMs / 1000)), delivery: current };
-    }
-    return { action: 'done', reason: 'attempt already recorded by a concurrent copy of the message' };
+  const row = attemptRow(state, outcome, decision, {
+    startedMs,
+    durationMs: endedMs - startedMs,
+    signature: headers[HEADERS.signature],
+    webhookSignature: headers[HEADERS.webhookSignature],
+    timestampSeconds,
+    messageId: received.messageId,
+    deadLetterOnFailure: true,
+  });
+  if (decision.status === 'success') {
+    return {
+      row,
+      action: { type: 'delete' },
+      outcome: 'delivered',
+      reason: 'delivered',
+      conditional: !prepared.firstAttempt,
+    };
   }
-  if (decision.status === 'success') return { action: 'done', reason: 'delivered', delivery: updated };
-  if (decision.status === 'pending')
-    return { action: 'retry', delaySeconds: decision.delaySeconds, delivery: updated };
-  return { action: 'dead-letter', reason: `gave up after ${attemptsMade} attempts`, delivery: updated };
+  if (decision.status === 'pending') {
+    return {
+      row,
+      action: { type: 'retry', delaySeconds: decision.delaySeconds },
+      outcome: 'retry',
+      reason: `retry in ${decision.delaySeconds} s`,
+      conditional: true,
+    };
+  }
+  return {
+    row,
+    action: { type: 'dead-letter', redriveOf: row.id },
+    outcome: 'failed',
+    reason: `gave up after ${row.attempts} attempts`,
+    conditional: true,
+  };
+}
+
+/**
+ * Another copy recorded this attempt first (the condition failed). SQS may have handed out the very
+ * same message twice, so a copy of the message driving the delivery keeps it while the delivery
+ * still waits for a retry; any other message is done.
+ */
+async function afterLostRace(
+  ports: DispatchPorts,
+  received: ReceivedDelivery,
+  nowMs: number,
+): Promise<{ action: Action; reason: string }> {
+  const current = await ports.log.latest(received.message.webhook_id, received.message.delivery_id, nowMs);
+  const sameMessage = !current?.message_id || current.message_id === received.messageId;
+  if (current?.status === 'pending' && current.next_attempt_at && sameMessage) {
+    const waitMs = Date.parse(current.next_attempt_at) - nowMs;
+    return {
+      action: { type: 'retry', delaySeconds: Math.max(1, Math.ceil(waitMs / 1000)) },
+      reason: 'attempt recorded by a copy of this message; keeping it for the retry',
+    };
+  }
+  return { action: { type: 'delete' }, reason: 'attempt already recorded by a concurrent copy' };
+}
+
+type Staged =
+  | { received: ReceivedDelivery; kind: 'write'; settled: Settled }
+  | { received: ReceivedDelivery; kind: 'skip'; action: Action; outcome: DispatchOutcome; reason: string }
+  | { received: ReceivedDelivery; kind: 'error'; error: unknown };
+
+async function stage(
+  ports: DispatchPorts,
+  received: ReceivedDelivery,
+  options: DispatchOptions,
+): Promise<Staged> {
+  try {
+    const prepared = await prepareDelivery(ports, received, options);
+    if (prepared.kind === 'skip') return { received, ...prepared };
+    if (prepared.kind === 'stop') {
+      return {
+        received,
+        kind: 'write',
+        settled: {
+          row: prepared.row,
+          action: { type: 'delete' },
+          outcome: 'stopped',
+          reason: prepared.reason,
+          conditional: true,
+        },
+      };
+    }
+    return { received, kind: 'write', settled: await sendAndSettle(ports, prepared, received, options) };
+  } catch (error) {
+    return { received, kind: 'error', error };
+  }
+}
+
+/**
+ * One batch of delivery messages, each attempted concurrently. A message is never let go before its
+ * row is durable: a row that could not be written keeps its message, which comes back and is
+ * attempted again (a duplicate POST is allowed; a lost or doubled record is not).
+ */
+export async function dispatchBatch(
+  ports: DispatchPorts,
+  batch: ReceivedDelivery[],
+  options: DispatchOptions,
+): Promise<DispatchResult[]> {
+  const staged = await Promise.all(batch.map((received) => stage(ports, received, options)));
+  type Pending = Omit<DispatchResult, 'messageId' | 'message' | 'disposition'> & { action: Action };
+  const pending: (Pending | undefined)[] = new Array(batch.length);
+  const couldNotRecord = (index: number, row: DeliveryRow, error?: unknown) => {
+    pending[index] = {
+      outcome: 'error',
+      reason: 'the attempt could not be recorded; it will be made again',
+      row,
+      error,
+      action: { type: 'retry', delaySeconds: errorRetryDelay(batch[index]?.receiveCount ?? 1) },
+    };
+  };
+
+  // Record: unconditional rows in one batch, the others each with its condition.
+  const batched = staged.flatMap((s, index) =>
+    s.kind === 'write' && !s.settled.conditional ? [{ index, row: s.settled.row, settled: s.settled }] : [],
+  );
+  let unwritten: Set<DeliveryRow>;
+  try {
+    unwritten = new Set(batched.length ? await ports.log.appendAll(batched.map((b) => b.row)) : []);
+  } catch {
+    unwritten = new Set(batched.map((b) => b.row));
+  }
+  for (const { index, row, settled } of batched) {
+    if (unwritten.has(row)) couldNotRecord(index, row);
+    else pending[index] = settled;
+  }
+  await Promise.all(
+    staged.map(async (s, index) => {
+      if (s.kind !== 'write' || !s.settled.conditional) return;
+      try {
+        if (await ports.log.append(s.settled.row)) {
+          pending[index] = s.settled;
+          return;
+        }
+        const lost = await afterLostRace(ports, s.received, options.now());
+        pending[index] = { outcome: 'skipped', reason: lost.reason, action: lost.action };
+      } catch (error) {
+        couldNotRecord(index, s.settled.row, error);
+      }
+    }),
+  );
+  await Promise.all(
+    staged.map(async (s, index) => {
+      if (s.kind === 'skip') pending[index] = { outcome: s.outcome, reason: s.reason, action: s.action };
+      if (s.kind === 'error') {
+        await recordIfLastReceive(ports, s.received, options);
+        pending[index] = {
+          outcome: 'error',
+          reason: 'could not be processed; it will be retried',
+          error: s.error,
+          action: { type: 'retry', delaySeconds: errorRetryDelay(s.received.receiveCount) },
+        };
+      }
+    }),
+  );
+
+  // Tell the queue: retries hidden until due (one request), dead letters sent (one request).
+  const retries: { handle: string; delaySeconds: number }[] = [];
+  const deadLetters: { handle: string; body: string; reason: string }[] = [];
+  pending.forEach((p, index) => {
+    const received = batch[index];
+    if (!p || !received) return;
+    if (p.action.type === 'retry')
+      retries.push({ handle: received.handle, delaySeconds: p.action.delaySeconds });
+    if (p.action.type === 'dead-letter') {
+      deadLetters.push({
+        handle: received.handle,
+        body: JSON.stringify({ ...received.message, redrive_of: p.action.redriveOf }),
+        reason: p.reason,
+      });
+    }
+  });
+  // A retry whose visibility change is lost still comes back (after the queue's visibility timeout),
+  // and is told it is early; a dead letter that did not go out keeps its message, to be sent again.
+  const [, notDeadLettered] = await Promise.all([
+    retries.length ? ports.queue.retryLater(retries).catch(() => retries.map((r) => r.handle)) : [],
+    deadLetters.length
+      ? ports.queue.deadLetter(deadLetters).catch(() => deadLetters.map((d) => d.handle))
+      : [],
+  ]);
+  const kept = new Set(notDeadLettered);
+  return batch.map((received, index): DispatchResult => {
+    const { action, ...p } = pending[index] ?? {
+      outcome: 'error' as const,
+      reason: 'not processed',
+      action: { type: 'retry' as const, delaySeconds: errorRetryDelay(received.receiveCount) },
+    };
+    const keep = action.type === 'retry' || (action.type === 'dead-letter' && kept.has(received.handle));
+    return {
+      messageId: received.messageId,
+      message: received.message,
+      disposition: keep ? 'keep' : 'delete',
+      ...p,
+      ...(action.type === 'retry' ? { delaySeconds: action.delaySeconds } : {}),
+    };
+  });
 }
 
 /**
@@ -129,16 +486,21 @@ export async function dispatchDelivery(
  * as `failed` with the reason, so the log does not show it `pending` forever (its message goes to
  * the DLQ and can be redriven).
  */
-export async function giveUpUnprocessable(
-  ports: Pick<DispatchPorts, 'deliveries'>,
-  message: DeliveryMessage,
-  reason: string,
-  nowMs: number,
+async function recordIfLastReceive(
+  ports: DispatchPorts,
+  received: ReceivedDelivery,
+  options: DispatchOptions,
 ): Promise<void> {
-  const delivery = await ports.deliveries.get(message.webhook_id, message.delivery_id, nowMs);
-  if (delivery?.status !== 'pending') return;
-  await ports.deliveries.saveAttempt(
-    { ...stopDelivery(delivery, reason), dead_lettered_at: null },
-    delivery.attempts,
-  );
+  if (received.receiveCount < options.maxReceives) return;
+  try {
+    const nowMs = options.now();
+    const latest = await ports.log.latest(received.message.webhook_id, received.message.delivery_id, nowMs);
+    if (latest && latest.status !== 'pending') return;
+    const state = latest ? stateOfRow(latest, received.message.delivery_id) : initialState(received.message);
+    await ports.log.append(
+      stopRow(state, 'could not be processed; see the dispatcher log', received.messageId),
+    );
+  } catch {
+    // Best effort: the message still reaches the DLQ, where it is visible.
+  }
 }

@@ -52,19 +52,69 @@ function encodeBytes(bytes: Buffer, length: number): string {
   return out;
 }
 
-/**
- * A delivery id: `dlv_` + 10 characters of time + 16 characters derived from `seed`.
- * Ids sort by time (the deliveries list pages on them), and the same (time, seed) always gives
- * the same id, which is what makes fan-out idempotent.
- */
-export function deliveryIdFor(timeMs: number, seed: string): string {
-  return `dlv_${encodeTime(timeMs)}${encodeBytes(createHash('sha256').update(seed).digest(), 16)}`;
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/** Ten characters of time, for keys that sort by time (Crockford base32 of epoch ms). */
+export function timeKey(timeMs: number): string {
+  return encodeTime(timeMs);
 }
 
-/** A fresh delivery id for a one-off (test) delivery. */
-export function newDeliveryId(timeMs: number): string {
-  return `dlv_${encodeTime(timeMs)}${encodeBytes(randomBytes(16), 16)}`;
+/** Six characters naming a webhook within its workspace: the last part of each of its delivery ids. */
+export function webhookRef(workspaceId: string, webhookId: string): string {
+  return encodeBytes(sha256(`webhook\n${workspaceId}\n${webhookId}`), 6);
 }
+
+/**
+ * An event's key in time order: 10 characters of the time it first arrived and 10 derived from its
+ * id. The events table keeps each event under it, so the events of a workspace list by time.
+ */
+export function eventKeyFor(receivedMs: number, workspaceId: string, eventId: string): string {
+  return `${encodeTime(receivedMs)}${encodeBytes(sha256(`event\n${workspaceId}\n${eventId}`), 10)}`;
+}
+
+/**
+ * A delivery id: `dlv_` + the event's key (time + event) + the webhook's ref. Ids sort by time, then
+ * by event, like the events they come from (the delivery log merges the two in one order); the same
+ * (event, webhook) always gives the same id, which is what makes fan-out idempotent; and the id names
+ * its webhook, so a delivery can be found from its id alone.
+ */
+export function deliveryIdFor(eventKey: string, workspaceId: string, webhookId: string): string {
+  return `dlv_${eventKey}${webhookRef(workspaceId, webhookId)}`;
+}
+
+/** A fresh delivery id for a one-off (test) delivery to a webhook. */
+export function newDeliveryId(timeMs: number, workspaceId: string, webhookId: string): string {
+  return `dlv_${encodeTime(timeMs)}${encodeBytes(randomBytes(10), 10)}${webhookRef(workspaceId, webhookId)}`;
+}
+
+/** The parts of a well-formed delivery id (see deliveryIdFor), or null. */
+export function parseDeliveryId(id: string): { eventKey: string; timeMs: number; webhookRef: string } | null {
+  if (!DELIVERY_ID_PATTERN.test(id)) return null;
+  const body = id.slice(4);
+  let timeMs = 0;
+  for (const char of body.slice(0, 10)) timeMs = timeMs * 32 + CROCKFORD.indexOf(char);
+  return { eventKey: body.slice(0, 20), timeMs, webhookRef: body.slice(20) };
+}
+
+/**
+ * The greatest key of the same length that sorts before `key` (Crockford characters), or null for
+ * the smallest. Turns an exclusive "below this key" into an inclusive bound.
+ */
+export function previousKey(key: string): string | null {
+  const chars = key.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const index = CROCKFORD.indexOf(chars[i] ?? '');
+    if (index > 0) {
+      chars[i] = CROCKFORD[index - 1] ?? '0';
+      for (let j = i + 1; j < chars.length; j++) chars[j] = CROCKFORD[CROCKFORD.length - 1] ?? 'Z';
+      return chars.join('');
+    }
+  }
+  return null;
+}
+
+/** The smallest webhook ref: a cursor ending in it stands below every delivery of its event. */
+export const LOWEST_REF = '000000';
 
 /** A fresh, time-sortable event id for events published without an idempotency key. */
 export function newEventId(timeMs: number): string {

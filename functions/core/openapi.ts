@@ -1,7 +1,11 @@
 import * as z from 'zod';
 import { apiKeyCreatedOutSchema, apiKeyOutSchema, createApiKeySchema } from './api-keys.ts';
-import { deliveryOutSchema } from './deliveries.ts';
-import { listDeliveriesQuerySchema } from './delivery-log.ts';
+import {
+  attemptOutSchema,
+  attemptsQuerySchema,
+  deliveryOutSchema,
+  listDeliveriesQuerySchema,
+} from './delivery-log.ts';
 import { EVENT_TYPES, eventCatalogue } from './events.ts';
 import { testWebhookOutSchema } from './test-webhook.ts';
 import { VERSION } from './version.ts';
@@ -61,6 +65,14 @@ const query = (name: string, required: boolean, description: string, s: Json = {
   description,
   schema: s,
 });
+
+const DELIVERY_QUERY_DESCRIPTIONS: Record<string, string> = {
+  webhook_id: 'This webhook’s deliveries only (all the workspace’s when absent)',
+  limit: 'Page size, 1–250 (default 50)',
+  status: 'Only deliveries in this status',
+  event_type: 'Only deliveries of this event type',
+  before: 'Return deliveries older than this delivery id (the X-Next-Cursor of the previous page)',
+};
 
 export function buildOpenApiDocument(): Json {
   const deliveriesQuery = input(listDeliveriesQuerySchema) as { properties: Record<string, Json> };
@@ -139,14 +151,9 @@ export function buildOpenApiDocument(): Json {
       },
       '/api/webhooks/deliveries': {
         get: {
-          summary: 'List a webhook’s deliveries, newest first',
+          summary: 'List deliveries, newest first: one webhook’s, or (without webhook_id) the workspace’s',
           parameters: Object.entries(deliveriesQuery.properties).map(([name, s]) =>
-            query(
-              name,
-              name === 'webhook_id',
-              name === 'before' ? 'Return deliveries older than this delivery id' : name,
-              s,
-            ),
+            query(name, false, DELIVERY_QUERY_DESCRIPTIONS[name] ?? name, s),
           ),
           responses: {
             '200': {
@@ -156,6 +163,22 @@ export function buildOpenApiDocument(): Json {
                 'X-Next-Cursor': { schema: { type: 'string' }, description: 'Pass as `before`.' },
               },
               ...jsonBody({ type: 'array', items: ref('Delivery') }),
+            },
+            ...errors(400, 401, 404, 429),
+          },
+        },
+      },
+      '/api/webhooks/deliveries/attempts': {
+        get: {
+          summary: 'Every attempt of a delivery, newest first',
+          parameters: [
+            query('delivery_id', true, 'The delivery id', input(attemptsQuerySchema.shape.delivery_id)),
+          ],
+          responses: {
+            '200': {
+              description: 'A bare array of attempts (empty before the first attempt).',
+              headers: rateHeaders,
+              ...jsonBody({ type: 'array', items: output(attemptOutSchema) }),
             },
             ...errors(400, 401, 404, 429),
           },

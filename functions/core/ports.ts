@@ -1,11 +1,16 @@
 /**
  * The ports the core depends on; adapters/<technology>/ implement them.
  */
-import type { ApiKeyRecord } from './api-keys.ts';
 import type { AttemptOutcome } from './attempt.ts';
-import type { DeliveryMessage, DeliveryRecord, DeliveryStatus, EventRecord } from './deliveries.ts';
 import type { EventMessageIn } from './events.ts';
-import type { WebhookRecord } from './webhooks.ts';
+import type {
+  ApiKeyRecord,
+  DeliveryMessage,
+  DeliveryRow,
+  EventClaim,
+  EventItem,
+  WebhookRecord,
+} from './records.ts';
 
 export interface WebhookStore {
   /** All webhooks of a workspace (at most the per-workspace limit). */
@@ -19,40 +24,59 @@ export interface WebhookStore {
   delete(workspaceId: string, id: string): Promise<boolean>;
 }
 
-export interface DeliveryPage {
-  items: DeliveryRecord[];
-  /** Id to pass as `before` for the next (older) page, when more exist. */
-  nextCursor: string | null;
-}
-
-export interface DeliveryStore {
-  /** Writes the delivery unless one with the same id exists; false when it did. */
-  createIfAbsent(record: DeliveryRecord): Promise<boolean>;
-  get(webhookId: string, id: string, nowMs: number): Promise<DeliveryRecord | null>;
-  /**
-   * Saves the outcome of an attempt, only if no other attempt was recorded meanwhile
-   * (`attempts` still equals `expectedAttempts`); false otherwise.
-   */
-  saveAttempt(record: DeliveryRecord, expectedAttempts: number): Promise<boolean>;
-  list(
-    webhookId: string,
-    options: { limit: number; status?: DeliveryStatus; before?: string; nowMs: number },
-  ): Promise<DeliveryPage>;
+/** A page of items, newest first, and the position to continue from when more exist. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+  /** The sort key of the last item read (filtered out or not): how far the page got. */
+  position: string | null;
 }
 
 export interface EventStore {
-  /** Stores the event unless its id is already stored; returns the stored one either way. */
-  putIfAbsent(record: EventRecord): Promise<{ record: EventRecord; created: boolean }>;
-  get(workspaceId: string, id: string, nowMs: number): Promise<EventRecord | null>;
-  markFannedOut(workspaceId: string, id: string, at: string): Promise<void>;
-  /** Takes over an expired fan-out lease (conditional on the lease seen); false if someone else did. */
+  /** Claims an event id (conditional put); false when it was claimed before. */
+  claim(claim: EventClaim): Promise<boolean>;
+  getClaim(workspaceId: string, eventId: string): Promise<EventClaim | null>;
+  /** Takes over an expired lease (conditional on the lease seen); false if someone else did. */
   renewLease(
     workspaceId: string,
-    id: string,
-    seenLeaseUntil: number | undefined,
+    eventId: string,
+    seenLeaseUntil: number,
     leaseUntil: number,
   ): Promise<boolean>;
-  getMany(workspaceId: string, ids: string[], nowMs: number): Promise<Map<string, EventRecord>>;
+  /** Marks a claimed event fanned out (only needed when the event item was stored before its deliveries). */
+  markDone(workspaceId: string, eventId: string): Promise<void>;
+  put(item: EventItem): Promise<void>;
+  /** An event by its key (see eventKeyFor); null when missing or expired. */
+  get(workspaceId: string, eventKey: string, nowMs: number): Promise<EventItem | null>;
+  getMany(workspaceId: string, eventKeys: string[], nowMs: number): Promise<Map<string, EventItem>>;
+  /**
+   * A workspace's events newest first, with keys at or below `atOrBelow` (an event key) and at or above
+   * `from`; `next` continues a previous page.
+   */
+  page(
+    workspaceId: string,
+    options: { atOrBelow?: string; from?: string; limit: number; next?: string; nowMs: number },
+  ): Promise<Page<EventItem>>;
+}
+
+export interface DeliveryLog {
+  /** Appends a row unless one with its key exists; false when it did. */
+  append(row: DeliveryRow): Promise<boolean>;
+  /**
+   * Writes rows without conditions, in as few requests as it can (rows no other writer can hold:
+   * successful attempts, which win over anything else recorded for that attempt). Resolves to the
+   * rows that could not be written.
+   */
+  appendAll(rows: DeliveryRow[]): Promise<DeliveryRow[]>;
+  /** The newest row of a delivery (its state), read strongly consistent. */
+  latest(webhookId: string, deliveryId: string, nowMs: number): Promise<DeliveryRow | null>;
+  /** Every row of a delivery, newest first. */
+  rows(webhookId: string, deliveryId: string, nowMs: number): Promise<DeliveryRow[]>;
+  /** A webhook's rows newest first (rows of one delivery together), below delivery id `before`. */
+  page(
+    webhookId: string,
+    options: { before?: string; eventType?: string; limit: number; next?: string; nowMs: number },
+  ): Promise<Page<DeliveryRow>>;
 }
 
 export interface ApiKeyStore {
@@ -84,7 +108,19 @@ export interface SecretBox {
 }
 
 export interface DeliveryQueue {
-  enqueue(messages: DeliveryMessage[]): Promise<void>;
+  /** Queues messages (concurrently, in batches); resolves to the indexes of those it could not. */
+  send(messages: DeliveryMessage[]): Promise<number[]>;
+}
+
+/**
+ * What the dispatcher tells the queue about the messages of a batch; `handle` is the receipt of a
+ * received message. Each resolves to the handles (or indexes) that failed.
+ */
+export interface DeliveryQueueControl {
+  /** Hides messages until their next attempt is due (visibility timeout). */
+  retryLater(items: { handle: string; delaySeconds: number }[]): Promise<string[]>;
+  /** Sends copies to the dead-letter queue, with a reason each. */
+  deadLetter(items: { handle: string; body: string; reason: string }[]): Promise<string[]>;
 }
 
 export interface EventPublisher {
@@ -97,4 +133,6 @@ export interface Sender {
 }
 
 /** The decrypted secret of a webhook (cached per container by the adapter). */
-export type SecretResolver = (webhook: WebhookRecord) => Promise<string>;
+export type SecretResolver = (
+  webhook: Pick<WebhookRecord, 'workspace_id' | 'id' | 'secret_ciphertext'>,
+) => Promise<string>;

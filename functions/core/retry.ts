@@ -57,3 +57,11 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (Number.isNaN(date)) return null;
   return Math.max(0, Math.ceil((date - nowMs) / 1000));
 }
+
+/**
+ * Delay before a message whose processing failed (not a failed attempt: an error of ours or AWS's)
+ * comes back. Receives are limited by the queue's maxReceiveCount, so it backs off.
+ */
+export function errorRetryDelay(receiveCount: number): number {
+  return Math.min(180, 10 * Math.max(1, receiveCount));
+}

@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import type { Caller } from './api-keys.ts';
-import { decideAfterAttempt, recordAttempt } from './attempt.ts';
-import { newDelivery } from './deliveries.ts';
+import { attemptRow, decideAfterAttempt } from './attempt.ts';
+import { newDeliveryState } from './deliveries.ts';
 import { serializeEnvelope, TEST_EVENT_TYPE } from './events.ts';
 import { newDeliveryId } from './ids.ts';
-import type { DeliveryStore, SecretResolver, Sender, WebhookStore } from './ports.ts';
+import type { DeliveryLog, SecretResolver, Sender, WebhookStore } from './ports.ts';
 import { buildDeliveryHeaders, HEADERS } from './signing.ts';
 import { requireWebhook } from './webhook-service.ts';
 
@@ -24,7 +24,7 @@ export type TestWebhookOut = z.infer<typeof testWebhookOutSchema>;
 
 export interface TestWebhookPorts {
   webhooks: WebhookStore;
-  deliveries: DeliveryStore;
+  log: DeliveryLog;
   secrets: SecretResolver;
   sender: Sender;
 }
@@ -41,47 +41,54 @@ export async function sendTestWebhook(
 ): Promise<TestWebhookOut> {
   const webhook = await requireWebhook(ports, caller, id);
   const startedMs = now();
+  const createdAt = new Date(startedMs).toISOString();
   const body = serializeEnvelope({
     event: TEST_EVENT_TYPE,
     data: { message: TEST_MESSAGE },
-    created_at: new Date(startedMs).toISOString(),
+    created_at: createdAt,
   });
-  const deliveryId = newDeliveryId(startedMs);
+  const deliveryId = newDeliveryId(startedMs, webhook.workspace_id, webhook.id);
+  const timestampSeconds = Math.floor(startedMs / 1000);
   const headers = buildDeliveryHeaders({
     secret: await ports.secrets(webhook),
     deliveryId,
     eventType: TEST_EVENT_TYPE,
     body,
-    timestampSeconds: Math.floor(startedMs / 1000),
+    timestampSeconds,
   });
   const outcome = await ports.sender.send({ url: webhook.url, headers, body });
-  const pending = newDelivery({
-    webhookId: webhook.id,
-    id: deliveryId,
-    workspaceId: webhook.workspace_id,
-    eventType: TEST_EVENT_TYPE,
-    body,
-    createdAt: new Date(startedMs).toISOString(),
-    dueAt: null,
-    nowMs: startedMs,
-  });
+  const endedMs = now();
   // An empty schedule: a test is one attempt, success or failed, never a retry.
   const decision = decideAfterAttempt({
     outcome,
     attemptsMade: 1,
     schedule: [],
-    nowMs: now(),
+    nowMs: endedMs,
     random: () => 0.5,
   });
-  const recorded = recordAttempt(pending, outcome, decision, now());
-  await ports.deliveries.createIfAbsent(recorded);
+  const state = newDeliveryState({
+    deliveryId,
+    workspaceId: webhook.workspace_id,
+    webhookId: webhook.id,
+    eventType: TEST_EVENT_TYPE,
+    body,
+    createdAt,
+  });
+  const row = attemptRow(state, outcome, decision, {
+    startedMs,
+    durationMs: endedMs - startedMs,
+    signature: headers[HEADERS.signature],
+    webhookSignature: headers[HEADERS.webhookSignature],
+    timestampSeconds,
+  });
+  await ports.log.append(row);
   return {
-    status: recorded.status === 'success' ? 'sent' : 'failed',
+    status: decision.status === 'success' ? 'sent' : 'failed',
     url: webhook.url,
     signature: headers[HEADERS.signature] ?? '',
-    status_code: recorded.response_status,
-    response_body: recorded.response_body,
-    error: recorded.error,
+    status_code: row.response_status ?? null,
+    response_body: row.response_body ?? null,
+    error: row.error ?? null,
     delivery_id: deliveryId,
   };
 }

@@ -1,7 +1,8 @@
 import type { Caller } from './api-keys.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import { generateUuid, generateWebhookSecret } from './ids.ts';
+import { generateUuid, generateWebhookSecret, webhookRef } from './ids.ts';
 import type { SecretBox, WebhookStore } from './ports.ts';
+import { secretContext } from './records.ts';
 import { checkUrlTarget } from './url-policy.ts';
 import {
   type CreateWebhookIn,
@@ -21,11 +22,6 @@ export interface WebhookPolicy {
   allowPrivateTargets: boolean;
 }
 
-/** Ties a ciphertext to its webhook (AES-GCM additional data). */
-export function secretContext(workspaceId: string, webhookId: string): string {
-  return `${workspaceId}/${webhookId}`;
-}
-
 function checkTarget(url: string, policy: WebhookPolicy): void {
   const reason = checkUrlTarget(new URL(url), policy.allowPrivateTargets);
   if (reason) throw new ValidationError('Invalid webhook URL', [{ path: 'url', message: reason }]);
@@ -36,7 +32,10 @@ export function sortNewestFirst<T extends { created_at: string; id: string }>(it
   return [...items].sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id));
 }
 
-export async function listWebhooks(ports: WebhookServicePorts, caller: Caller): Promise<WebhookOut[]> {
+export async function listWebhooks(
+  ports: Pick<WebhookServicePorts, 'webhooks'>,
+  caller: Caller,
+): Promise<WebhookOut[]> {
   return sortNewestFirst(await ports.webhooks.list(caller.workspaceId)).map(toWebhookOut);
 }
 
@@ -59,7 +58,12 @@ export async function createWebhook(
   now: Date,
 ): Promise<WebhookOut & { secret: string }> {
   checkTarget(input.url, policy);
-  const id = generateUuid();
+  // Delivery ids name their webhook by a short ref (ids.ts): no two webhooks of a workspace share one.
+  const taken = new Set(
+    (await ports.webhooks.list(caller.workspaceId)).map((w) => webhookRef(w.workspace_id, w.id)),
+  );
+  let id = generateUuid();
+  while (taken.has(webhookRef(caller.workspaceId, id))) id = generateUuid();
   const secret = generateWebhookSecret();
   const at = now.toISOString();
   const record: WebhookRecord = {
@@ -80,7 +84,7 @@ export async function createWebhook(
 
 /** Partial update: `url` always, any other field only when present and not null. */
 export async function updateWebhook(
-  ports: WebhookServicePorts,
+  ports: Pick<WebhookServicePorts, 'webhooks'>,
   caller: Caller,
   input: UpdateWebhookIn,
   policy: WebhookPolicy,

@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { eventTypeSchema } from './events.ts';
+import type { WebhookRecord } from './records.ts';
 
 /** Defaults and bounds of the webhook object (contract §2). */
 export const MAX_URL_LENGTH = 2048;
 export const MAX_DESCRIPTION_LENGTH = 500;
-export const DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE = 50;
 
 /** An HTTPS URL of at most 2048 characters, with a host and without a user:password part. */
 export const webhookUrlSchema = z
@@ -58,22 +58,7 @@ export const webhookIdSchema = z.object({
   id: z.string({ error: 'id is required' }).min(1, 'id is required'),
 });
 
-/** A webhook as stored. The secret is only ever held encrypted. */
-export const webhookRecordSchema = z.object({
-  workspace_id: z.string(),
-  id: z.string(),
-  url: z.string(),
-  events: z.array(z.string()),
-  is_active: z.boolean(),
-  description: z.string(),
-  secret_ciphertext: z.string(),
-  created_by: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  /** When it was last paused: deliveries made before then stop, even after a resume. */
-  paused_at: z.string().optional(),
-});
-export type WebhookRecord = z.infer<typeof webhookRecordSchema>;
+export type { WebhookRecord } from './records.ts';
 
 /** The webhook object as the API returns it: never the secret. */
 export const webhookOutSchema = z.object({

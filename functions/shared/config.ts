@@ -1,17 +1,30 @@
-import * as z from 'zod';
+/**
+ * The functions' configuration: one object, parsed from the environment at cold start (zod/mini: it
+ * is in every bundle), failing fast with a message that names the variable.
+ */
+import * as z from 'zod/mini';
 import { parseRetrySchedule } from '../core/retry.ts';
-import { DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE } from '../core/webhooks.ts';
-import { DEFAULT_RETRY_SCHEDULE_SECONDS, ENV } from '../resources.ts';
+import {
+  DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_RETRY_SCHEDULE_SECONDS,
+  ENV,
+} from '../resources.ts';
 
-const required = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
+const required = (name: string) =>
+  z.string({ error: `${name} is not set` }).check(z.minLength(1, `${name} is empty`));
+const optionalText = (name: string) => z.optional(z.string().check(z.minLength(1, `${name} is empty`)));
 const positiveInt = (name: string, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${name} must be a positive whole number`)
-    .transform(Number)
-    .refine((n) => n > 0, `${name} must be a positive whole number`)
-    .optional()
-    .transform((n) => n ?? fallback);
+  z.pipe(
+    z.optional(
+      z.string().check(
+        z.regex(/^\d+$/, `${name} must be a positive whole number`),
+        z.refine((v) => Number(v) > 0, `${name} must be a positive whole number`),
+      ),
+    ),
+    z.transform((v) => (v === undefined ? fallback : Number(v))),
+  );
+const url = (name: string) => z.optional(z.url({ error: `${name} must be a URL` }));
 
 const configSchema = z
   .object({
@@ -24,36 +37,41 @@ const configSchema = z
     [ENV.eventsDlqUrl]: required(ENV.eventsDlqUrl),
     [ENV.deliveriesQueueUrl]: required(ENV.deliveriesQueueUrl),
     [ENV.deliveriesDlqUrl]: required(ENV.deliveriesDlqUrl),
-    [ENV.secretKeyArn]: z.string().min(1, `${ENV.secretKeyArn} is empty`).optional(),
-    [ENV.secretKey]: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, `${ENV.secretKey} must be 64 lowercase hex characters`)
-      .optional(),
-    [ENV.retrySchedule]: z
-      .string()
-      .optional()
-      .transform((text, ctx) => {
+    [ENV.secretKeyArn]: optionalText(ENV.secretKeyArn),
+    [ENV.secretKey]: z.optional(
+      z.string().check(z.regex(/^[0-9a-f]{64}$/, `${ENV.secretKey} must be 64 lowercase hex characters`)),
+    ),
+    [ENV.retrySchedule]: z.pipe(
+      z.optional(z.string()),
+      z.transform((text, ctx) => {
         if (text === undefined || text.trim() === '') return [...DEFAULT_RETRY_SCHEDULE_SECONDS];
         try {
           return parseRetrySchedule(text);
         } catch (error) {
-          ctx.addIssue({ code: 'custom', message: `${ENV.retrySchedule}: ${(error as Error).message}` });
-          return z.NEVER;
+          ctx.issues.push({
+            code: 'custom',
+            message: `${ENV.retrySchedule}: ${(error as Error).message}`,
+            input: text,
+          });
+          return [];
         }
       }),
-    [ENV.allowPrivateTargets]: z
-      .enum(['0', '1', ''], { error: `${ENV.allowPrivateTargets} must be 1 or 0` })
-      .optional()
-      .transform((v) => v === '1'),
+    ),
+    [ENV.allowPrivateTargets]: z.pipe(
+      z.optional(z.enum(['0', '1', ''], { error: `${ENV.allowPrivateTargets} must be 1 or 0` })),
+      z.transform((v) => v === '1'),
+    ),
     [ENV.maxWebhooks]: positiveInt(ENV.maxWebhooks, DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE),
-    [ENV.rateLimitPerMinute]: positiveInt(ENV.rateLimitPerMinute, 30),
-    [ENV.dynamodbEndpoint]: z.url({ error: `${ENV.dynamodbEndpoint} must be a URL` }).optional(),
-    [ENV.sqsEndpoint]: z.url({ error: `${ENV.sqsEndpoint} must be a URL` }).optional(),
-    [ENV.extraCaFile]: z.string().min(1, `${ENV.extraCaFile} is empty`).optional(),
+    [ENV.rateLimitPerMinute]: positiveInt(ENV.rateLimitPerMinute, DEFAULT_RATE_LIMIT_PER_MINUTE),
+    [ENV.dynamodbEndpoint]: url(ENV.dynamodbEndpoint),
+    [ENV.sqsEndpoint]: url(ENV.sqsEndpoint),
+    [ENV.extraCaFile]: optionalText(ENV.extraCaFile),
   })
-  .refine((env) => env[ENV.secretKeyArn] || env[ENV.secretKey], {
-    message: `one of ${ENV.secretKeyArn} (AWS) or ${ENV.secretKey} (local stack) must be set`,
-  });
+  .check(
+    z.refine((env) => Boolean(env[ENV.secretKeyArn] || env[ENV.secretKey]), {
+      message: `one of ${ENV.secretKeyArn} (AWS) or ${ENV.secretKey} (local stack) must be set`,
+    }),
+  );
 
 /** The validated runtime configuration, one object, parsed from the environment at cold start. */
 export interface Config {

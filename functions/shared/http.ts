@@ -15,8 +15,9 @@ import type { RateLimitState } from '../core/ports.ts';
 import { uncountedRateLimitState } from '../core/rate-limit.ts';
 import { parseOrThrow } from '../core/validation.ts';
 import { RATE_LIMITED_PREFIX } from '../routes.ts';
+import { config } from './config.ts';
 import { logger } from './observability.ts';
-import { dependencies } from './wiring.ts';
+import { apiKeyStore, rateLimiter } from './wiring.ts';
 
 /** Largest request body the management API accepts (contract §1). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -81,7 +82,7 @@ async function authenticate(event: HttpEvent, nowMs: number): Promise<Caller> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '');
   const key = match?.[1];
   if (!key || !API_KEY_PATTERN.test(key)) throw new UnauthorizedError();
-  const { apiKeys } = dependencies();
+  const apiKeys = apiKeyStore();
   const keyHash = hashApiKey(key);
   const record = await apiKeys.findByHash(keyHash);
   if (!record || record.revoked_at !== null) throw new UnauthorizedError();
@@ -97,8 +98,7 @@ const isRateLimited = (event: HttpEvent) => event.rawPath.startsWith(RATE_LIMITE
 
 /** Counts the request against its key's budget; over it, a 429. */
 async function countRequest(request: Request, caller: Caller, now: number): Promise<void> {
-  const { rateLimiter, config } = dependencies();
-  const state = await rateLimiter.hit(caller.keyId, now, config.rateLimitPerMinute);
+  const state = await rateLimiter().hit(caller.keyId, now, config().rateLimitPerMinute);
   request.context.rateLimit = state;
   if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
 }
@@ -117,7 +117,7 @@ function authentication(mode: 'required' | 'optional'): Middleware {
         caller = await authenticate(request.event, now);
       } catch (error) {
         if (isRateLimited(request.event)) {
-          request.context.rateLimit = uncountedRateLimitState(now, dependencies().config.rateLimitPerMinute);
+          request.context.rateLimit = uncountedRateLimitState(now, config().rateLimitPerMinute);
         }
         if (mode === 'optional' && error instanceof UnauthorizedError) return;
         throw error;

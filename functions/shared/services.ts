@@ -1,15 +1,21 @@
 import type { ApiKeyServicePorts } from '../core/api-key-service.ts';
+import type { DeliveryLogPorts } from '../core/delivery-log.ts';
 import type { WebhookPolicy } from '../core/webhook-service.ts';
-import { dependencies } from './wiring.ts';
+import { config } from './config.ts';
+import { apiKeyStore, deliveryLog, eventPublisher, eventStore, webhookStore } from './wiring.ts';
 
 /** The webhook rules of this deployment, from configuration. */
 export function webhookPolicy(): WebhookPolicy {
-  const { config } = dependencies();
-  return { maxPerWorkspace: config.maxWebhooksPerWorkspace, allowPrivateTargets: config.allowPrivateTargets };
+  const cfg = config();
+  return { maxPerWorkspace: cfg.maxWebhooksPerWorkspace, allowPrivateTargets: cfg.allowPrivateTargets };
 }
 
 /** The key service's ports. */
 export function apiKeyPorts(): ApiKeyServicePorts {
-  const { apiKeys, eventPublisher } = dependencies();
-  return { apiKeys, publisher: eventPublisher };
+  return { apiKeys: apiKeyStore(), publisher: eventPublisher() };
+}
+
+/** The delivery log's ports (listing, attempts). */
+export function deliveryLogPorts(): DeliveryLogPorts {
+  return { webhooks: webhookStore(), log: deliveryLog(), events: eventStore() };
 }

@@ -1,86 +1,123 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
-import { sendToDeadLetterQueue } from '../adapters/sqs/queues.ts';
+import { sendInBatches } from '../adapters/sqs/queues.ts';
 import { logger, MetricUnit, metrics } from './observability.ts';
-import { dependencies } from './wiring.ts';
+import { sqs } from './wiring.ts';
 
-/** Thrown by a record handler to leave its message on the queue without logging it as an error. */
-export class RetryLaterError extends Error {}
-
-interface Spec<S extends z.ZodType> {
-  /** Schema of one message body (JSON). */
-  schema: S;
-  /** Where a message that can never be processed goes, with the reason attached. */
-  deadLetterQueueUrl: () => string;
+/** What a record handler learns about one valid message. */
+export interface ParsedRecord<T> {
+  message: T;
+  record: SQSRecord;
 }
 
-function parseBody<S extends z.ZodType>(
-  schema: S,
+/** The parse result of a zod schema (classic or mini): all the factory needs of one. */
+interface Schema<T> {
+  safeParse(
+    input: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+}
+
+export interface SqsBatchSpec<T> {
+  /** Schema of one message body (JSON). */
+  schema: Schema<T>;
+  /**
+   * Moves messages that can never be processed to the dead-letter queue, with their reasons;
+   * resolves to the indexes it could not move (those stay on the queue and come back).
+   */
+  deadLetter: (items: { body: string; reason: string }[]) => Promise<number[]>;
+  /** Told about each message moved to the dead-letter queue. */
+  onInvalid?: (record: SQSRecord, reason: string) => void;
+  /** Told when the handler threw (every valid record then comes back). */
+  onError?: (error: unknown) => void;
+}
+
+/** Parses one body: invalid JSON, a body nested too deep to walk, or a schema mismatch is a reason. */
+export function parseBody<T>(
+  schema: Schema<T>,
   body: string,
-): { ok: true; value: z.output<S> } | { ok: false; reason: string } {
+): { ok: true; value: T } | { ok: false; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     return { ok: false, reason: 'message body is not valid JSON' };
   }
-  const result = schema.safeParse(json);
+  let result: ReturnType<Schema<T>['safeParse']>;
+  try {
+    result = schema.safeParse(json);
+  } catch (error) {
+    // e.g. a stack overflow on a hostile, deeply nested body: it will never parse, so never retry it.
+    return { ok: false, reason: `message body could not be validated (${(error as Error).name})` };
+  }
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
     reason: result.error.issues
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; '),
+      .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+      .join('; ')
+      .slice(0, 1000),
   };
 }
 
 /**
  * The SQS handler factory. Every record is parsed on its own: an invalid one is moved to the
- * dead-letter queue with its reason and never fails its neighbours; a record whose handler throws
- * is reported as a batch item failure (ReportBatchItemFailures), so only it comes back.
+ * dead-letter queue with its reason and never fails its neighbours; the valid ones are handled as
+ * one batch (so their writes and queue calls can be batched too), and the handler names the ones
+ * that must stay on the queue: they are reported as batch item failures (ReportBatchItemFailures),
+ * and only they come back. If the handler throws, every valid record comes back.
  */
-export function sqsHandler<S extends z.ZodType>(
-  spec: Spec<S>,
-  handle: (message: z.output<S>, record: SQSRecord, log: Logger) => Promise<void>,
+export function sqsBatchHandler<T>(
+  spec: SqsBatchSpec<T>,
+  handle: (records: ParsedRecord<T>[]) => Promise<string[]>,
 ) {
-  const processRecord = async (record: SQSRecord): Promise<void> => {
-    // Records run concurrently: each gets its own child logger, so correlation keys never mix.
-    const log = logger.createChild({ persistentKeys: { message_id: record.messageId } });
-    try {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const valid: ParsedRecord<T>[] = [];
+    const invalid: { record: SQSRecord; reason: string }[] = [];
+    for (const record of event.Records) {
       const parsed = parseBody(spec.schema, record.body);
-      if (!parsed.ok) {
-        log.error('invalid message moved to the dead-letter queue', { reason: parsed.reason });
-        metrics.addMetric('InvalidMessages', MetricUnit.Count, 1);
-        await sendToDeadLetterQueue(
-          dependencies().sqs,
-          spec.deadLetterQueueUrl(),
-          record.body,
-          parsed.reason,
-        );
-        return;
-      }
-      await handle(parsed.value, record, log);
-    } catch (error) {
-      if (!(error instanceof RetryLaterError)) log.error('record failed; it will be retried', { error });
-      throw error;
+      if (parsed.ok) valid.push({ message: parsed.value, record });
+      else invalid.push({ record, reason: parsed.reason });
     }
-  };
-  return middy<SQSEvent, SQSBatchResponse>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async (event, context) => {
-      const processor = new BatchProcessor(EventType.SQS);
+    const failures = new Set<string>();
+    if (invalid.length > 0) {
+      for (const { record, reason } of invalid) spec.onInvalid?.(record, reason);
+      let unmoved: number[];
       try {
-        return await processPartialResponse(event, processRecord, processor, {
-          context,
-          throwOnFullBatchFailure: false,
-          processInParallel: true,
-        });
-      } finally {
-        metrics.publishStoredMetrics();
+        unmoved = await spec.deadLetter(invalid.map(({ record, reason }) => ({ body: record.body, reason })));
+      } catch {
+        unmoved = invalid.map((_, index) => index);
       }
-    });
+      for (const index of unmoved) failures.add(invalid[index]?.record.messageId ?? '');
+    }
+    if (valid.length > 0) {
+      try {
+        for (const id of await handle(valid)) failures.add(id);
+      } catch (error) {
+        spec.onError?.(error);
+        for (const { record } of valid) failures.add(record.messageId);
+      }
+    }
+    return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+/**
+ * The dead-letter side of a spec, wired to a queue: invalid messages go there with their reason
+ * (logged once each), and a thrown handler is logged.
+ */
+export function deadLetterTo(
+  queueUrl: () => string,
+): Pick<SqsBatchSpec<unknown>, 'deadLetter' | 'onInvalid' | 'onError'> {
+  return {
+    deadLetter: (items) => sendInBatches(sqs(), queueUrl(), items),
+    onInvalid: (record, reason) => {
+      logger.error('invalid message moved to the dead-letter queue', {
+        message_id: record.messageId,
+        reason,
+      });
+      metrics.addMetric('InvalidMessages', MetricUnit.Count, 1);
+    },
+    onError: (error) => logger.error('batch failed; its messages will be retried', { error }),
+  };
 }

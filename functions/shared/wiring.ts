@@ -1,56 +1,64 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+/**
+ * The adapters of this container, each created once, at first use, and shared by every invocation
+ * (SDK clients keep their connections warm). One getter per adapter, so that a function's bundle
+ * holds only the adapters — and SDK clients — its code reaches.
+ */
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.ts';
 import { createDocumentClient } from '../adapters/dynamodb/client.ts';
-import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.ts';
-import { CachedEventStore } from '../adapters/dynamodb/event-body-cache.ts';
+import { DynamoDeliveryLog } from '../adapters/dynamodb/delivery-log-store.ts';
+import { CachedEventReader } from '../adapters/dynamodb/event-body-cache.ts';
 import { DynamoEventStore } from '../adapters/dynamodb/event-store.ts';
 import { DynamoRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
+import { CachedWebhookList } from '../adapters/dynamodb/subscription-cache.ts';
 import { DynamoWebhookStore } from '../adapters/dynamodb/webhook-store.ts';
 import { HttpsSender } from '../adapters/http/sender.ts';
-import { AesGcmSecretBox, secretsManagerKey } from '../adapters/secrets/secret-box.ts';
 import { cachedSecretResolver } from '../adapters/secrets/secret-cache.ts';
 import { createSqsClient } from '../adapters/sqs/client.ts';
-import { SqsDeliveryQueue, SqsEventPublisher } from '../adapters/sqs/queues.ts';
-import { type Config, config } from './config.ts';
+import { SqsDeliveryQueue, SqsDeliveryQueueControl, SqsEventPublisher } from '../adapters/sqs/queues.ts';
+import { config } from './config.ts';
+import { secretBox } from './secret-key.ts';
 
-/**
- * The adapters of this container, created once (at first use) and shared by every invocation:
- * SDK clients keep their connections warm between requests.
- */
-function wire(cfg: Config) {
-  const db = createDocumentClient(cfg.endpoints.dynamodb);
-  const sqs = createSqsClient(cfg.endpoints.sqs);
-  const secretKey = cfg.secretKey;
-  const loadKey =
-    'hex' in secretKey
-      ? async () => secretKey.hex
-      : secretsManagerKey(new SecretsManagerClient({ maxAttempts: 3 }), secretKey.arn);
-  const secretBox = new AesGcmSecretBox(loadKey);
-  const events = new DynamoEventStore(db, cfg.tables.events);
-  return {
-    config: cfg,
-    db,
-    sqs,
-    webhooks: new DynamoWebhookStore(db, cfg.tables.webhooks),
-    deliveries: new DynamoDeliveryStore(db, cfg.tables.deliveries),
-    events,
-    /** For the dispatcher: event bodies are immutable and read once per webhook, so they are cached. */
-    cachedEvents: new CachedEventStore(events),
-    apiKeys: new DynamoApiKeyStore(db, cfg.tables.apiKeys),
-    rateLimiter: new DynamoRateLimiter(db, cfg.tables.rateLimits),
-    secretBox,
-    secrets: cachedSecretResolver(secretBox),
-    sender: new HttpsSender({ allowPrivateTargets: cfg.allowPrivateTargets, extraCaFile: cfg.extraCaFile }),
-    deliveryQueue: new SqsDeliveryQueue(sqs, cfg.queues.deliveries),
-    eventPublisher: new SqsEventPublisher(sqs, cfg.queues.events),
+function once<T>(create: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= create();
+    return value;
   };
 }
 
-export type Dependencies = ReturnType<typeof wire>;
+export const dynamo = /* @__PURE__ */ once(() => createDocumentClient(config().endpoints.dynamodb));
+export const sqs = /* @__PURE__ */ once(() => createSqsClient(config().endpoints.sqs));
 
-let wired: Dependencies | undefined;
+export const webhookStore = /* @__PURE__ */ once(
+  () => new DynamoWebhookStore(dynamo(), config().tables.webhooks),
+);
+/** Fan-out's view of the webhooks: a workspace's list, cached for a second. */
+export const webhookLists = /* @__PURE__ */ once(() => new CachedWebhookList(webhookStore()));
+export const eventStore = /* @__PURE__ */ once(() => new DynamoEventStore(dynamo(), config().tables.events));
+/** The dispatcher's view of events: bodies are immutable, read once per container. */
+export const eventReader = /* @__PURE__ */ once(() => new CachedEventReader(eventStore()));
+export const deliveryLog = /* @__PURE__ */ once(
+  () => new DynamoDeliveryLog(dynamo(), config().tables.deliveries),
+);
+export const apiKeyStore = /* @__PURE__ */ once(
+  () => new DynamoApiKeyStore(dynamo(), config().tables.apiKeys),
+);
+export const rateLimiter = /* @__PURE__ */ once(
+  () => new DynamoRateLimiter(dynamo(), config().tables.rateLimits),
+);
 
-export function dependencies(): Dependencies {
-  wired ??= wire(config());
-  return wired;
-}
+export const secrets = /* @__PURE__ */ once(() => cachedSecretResolver(secretBox()));
+export const sender = /* @__PURE__ */ once(
+  () =>
+    new HttpsSender({ allowPrivateTargets: config().allowPrivateTargets, extraCaFile: config().extraCaFile }),
+);
+
+export const deliveryQueue = /* @__PURE__ */ once(
+  () => new SqsDeliveryQueue(sqs(), config().queues.deliveries),
+);
+export const deliveryQueueControl = /* @__PURE__ */ once(
+  () => new SqsDeliveryQueueControl(sqs(), config().queues.deliveries, config().queues.deliveriesDlq),
+);
+export const eventPublisher = /* @__PURE__ */ once(
+  () => new SqsEventPublisher(sqs(), config().queues.events),
+);

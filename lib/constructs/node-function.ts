@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTION_BUNDLING } from '../bundling.ts';
+import { bundleAliases, FUNCTION_BUNDLING } from '../bundling.ts';
 
 /** The service name and metrics namespace every function reports under (Powertools reads these). */
 const POWERTOOLS_ENVIRONMENT = {
@@ -89,6 +89,9 @@ export class NodeFunction extends Construct implements iam.IGrantable {
         // Bundle everything, the AWS SDK included: the runtime's SDK version is not the one we test.
         externalModules: [],
         bundleAwsSDK: true,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(bundleAliases(projectRoot)).map(([name, file]) => [`--alias:${name}`, file]),
+        ),
       },
     });
     this.grantPrincipal = this.function.grantPrincipal;

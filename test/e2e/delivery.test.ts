@@ -4,7 +4,14 @@ import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/c
 import { Webhook } from 'standardwebhooks';
 import { createLocalCertificate } from '../../local/certificates.ts';
 import { verifyEncrataSignature } from '../../scripts/verify.ts';
-import { apiClient, eventually, type RunningStack, startStack, tempDataDir } from '../support/local-stack.ts';
+import {
+  apiClient,
+  changesApplied,
+  eventually,
+  type RunningStack,
+  startStack,
+  tempDataDir,
+} from '../support/local-stack.ts';
 import { TestReceiver } from '../support/receiver.ts';
 
 /**
@@ -12,6 +19,8 @@ import { TestReceiver } from '../support/receiver.ts';
  * HTTPS receiver on 127.0.0.1 with a self-signed certificate trusted through NODE_EXTRA_CA_CERTS,
  * events published through the real events queue, retry schedule 1 s, 1 s (3 attempts).
  */
+jest.setTimeout(30_000);
+
 describe('event pipeline against the local stack', () => {
   let stack: RunningStack;
   let receiver: TestReceiver;
@@ -76,6 +85,7 @@ describe('event pipeline against the local stack', () => {
 
   it('sends a signed POST that verifies with Encrata’s algorithm and with standardwebhooks', async () => {
     const hook = await createWebhook('/signed', ['lookup.completed']);
+    await changesApplied();
     await publish('lookup.completed', { email: 'a@b.c', lookup_id: 'lu_1', extra: 'kept' });
     const [request] = await eventually(async () =>
       receiver.received('/signed').length ? receiver.received('/signed') : undefined,
@@ -125,6 +135,7 @@ describe('event pipeline against the local stack', () => {
       url: `${receiver.origin}/fan-paused`,
       is_active: false,
     });
+    await changesApplied();
     await publish('credits.low', { balance: 5, threshold: 10 });
     await settled(a.id, 'success');
     await settled(b.id, 'success');
@@ -144,6 +155,7 @@ describe('event pipeline against the local stack', () => {
     const hook = await createWebhook('/flaky', ['lookup.completed'], (n) =>
       n < 2 ? { status: 500, body: 'down' } : { status: 200 },
     );
+    await changesApplied();
     await publish('lookup.completed', { email: 'r@b.c', lookup_id: 'lu_retry' });
     const [logged] = await settled(hook.id, 'success');
     const attempts = receiver.received('/flaky');
@@ -164,6 +176,7 @@ describe('event pipeline against the local stack', () => {
       status: 500,
       body: 'nope',
     }));
+    await changesApplied();
     await publish('credits.exhausted', { balance: 0 });
     const [logged] = await settled(hook.id, 'failed');
     await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -187,6 +200,7 @@ describe('event pipeline against the local stack', () => {
     const hook = await createWebhook('/busy', ['lookup.completed'], (n) =>
       n === 0 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 },
     );
+    await changesApplied();
     await publish('lookup.completed', { email: 'busy@b.c', lookup_id: 'lu_busy' });
     await settled(hook.id, 'success');
     const [first, second] = receiver.received('/busy');
@@ -195,6 +209,7 @@ describe('event pipeline against the local stack', () => {
 
   it('delivers an event id published twice only once', async () => {
     const hook = await createWebhook('/dedupe', ['lookup.completed']);
+    await changesApplied();
     await publish('lookup.completed', { email: 'd@b.c', lookup_id: 'lu_d' }, 'producer-key-1');
     await publish('lookup.completed', { email: 'd@b.c', lookup_id: 'lu_d' }, 'producer-key-1');
     await settled(hook.id, 'success');
@@ -218,6 +233,7 @@ describe('event pipeline against the local stack', () => {
         }),
       }),
     );
+    await changesApplied();
     await publish('credits.low', { balance: 1, threshold: 2 });
     await settled(hook.id, 'success');
     const reasons = await eventually(async () => {

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { DeliveryRecord, EventRecord } from '../../functions/core/deliveries.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoDeliveryLog } from '../../functions/adapters/dynamodb/delivery-log-store.ts';
 import { LimitExceededError } from '../../functions/core/errors.ts';
-import { deliveryIdFor } from '../../functions/core/ids.ts';
-import type { WebhookRecord } from '../../functions/core/webhooks.ts';
-import { dependencies } from '../../functions/shared/wiring.ts';
+import { deliveryIdFor, eventKeyFor } from '../../functions/core/ids.ts';
+import {
+  type DeliveryRow,
+  deliveryIdOfRow,
+  type EventClaim,
+  type EventItem,
+  rowKey,
+  type WebhookRecord,
+} from '../../functions/core/records.ts';
+import { config } from '../../functions/shared/config.ts';
+import { deliveryLog, eventStore, webhookStore } from '../../functions/shared/wiring.ts';
 
 const NOW = Date.parse('2026-11-01T12:00:00.000Z');
 
@@ -24,32 +34,10 @@ function webhook(workspaceId: string, overrides: Partial<WebhookRecord> = {}): W
   };
 }
 
-function delivery(
-  webhookId: string,
-  timeMs: number,
-  overrides: Partial<DeliveryRecord> = {},
-): DeliveryRecord {
-  return {
-    webhook_id: webhookId,
-    id: deliveryIdFor(timeMs, randomUUID()),
-    workspace_id: 'ws',
-    event_type: 'lookup.completed',
-    event_id: 'evt',
-    status: 'pending',
-    attempts: 0,
-    response_status: null,
-    response_body: null,
-    error: null,
-    last_attempt_at: null,
-    next_attempt_at: null,
-    created_at: new Date(timeMs).toISOString(),
-    expires_at: Math.floor(timeMs / 1000) + 3600,
-    ...overrides,
-  };
-}
-
 describe('DynamoDB adapters against dynalite', () => {
-  const { webhooks, deliveries, events } = dependencies();
+  const webhooks = webhookStore();
+  const log = deliveryLog();
+  const events = eventStore();
 
   describe('webhooks', () => {
     it('keeps each workspace to its own webhooks', async () => {
@@ -94,96 +82,221 @@ describe('DynamoDB adapters against dynalite', () => {
     });
   });
 
-  describe('deliveries', () => {
-    it('writes a delivery id once (conditional put)', async () => {
-      const record = delivery(randomUUID(), NOW);
-      expect(await deliveries.createIfAbsent(record)).toBe(true);
-      expect(await deliveries.createIfAbsent({ ...record, attempts: 5 })).toBe(false);
-      expect((await deliveries.get(record.webhook_id, record.id, NOW))?.attempts).toBe(0);
-    });
+  describe('delivery log', () => {
+    let n = 0;
+    function row(
+      webhookId: string,
+      deliveryId: string,
+      seq: number,
+      overrides: Partial<DeliveryRow> = {},
+    ): DeliveryRow {
+      n++;
+      return {
+        webhook_id: webhookId,
+        id: rowKey(deliveryId, seq),
+        workspace_id: 'ws',
+        kind: 'attempt',
+        seq,
+        run: 1,
+        run_attempts: seq,
+        attempts: seq,
+        event_type: 'lookup.completed',
+        created_at: new Date(NOW).toISOString(),
+        status: 'pending',
+        expires_at: Math.floor(NOW / 1000) + 3600,
+        message_id: `m${n}`,
+        ...overrides,
+      };
+    }
+    const deliveryAt = (ms: number) => deliveryIdFor(eventKeyFor(ms, 'ws', randomUUID()), 'ws', 'wh');
 
-    it('records an attempt only when no other attempt was recorded meanwhile', async () => {
-      const record = delivery(randomUUID(), NOW);
-      await deliveries.createIfAbsent(record);
-      expect(await deliveries.saveAttempt({ ...record, attempts: 1 }, 0)).toBe(true);
-      expect(await deliveries.saveAttempt({ ...record, attempts: 1, status: 'success' }, 0)).toBe(false);
-      expect((await deliveries.get(record.webhook_id, record.id, NOW))?.status).toBe('pending');
-    });
-
-    it('pages newest first with a `before` cursor and a status filter', async () => {
+    it('appends a row once (conditional put) and reads a delivery’s newest row as its state', async () => {
       const webhookId = randomUUID();
-      const records = Array.from({ length: 7 }, (_, i) =>
-        delivery(webhookId, NOW + i * 1000, { status: i % 2 === 0 ? 'success' : 'failed' }),
+      const id = deliveryAt(NOW);
+      expect(await log.append(row(webhookId, id, 1))).toBe(true);
+      expect(await log.append(row(webhookId, id, 1, { status: 'success' }))).toBe(false);
+      expect(await log.append(row(webhookId, id, 2, { status: 'success' }))).toBe(true);
+      expect((await log.latest(webhookId, id, NOW))?.seq).toBe(2);
+      expect((await log.rows(webhookId, id, NOW)).map((r) => r.seq)).toEqual([2, 1]);
+      expect(await log.latest(webhookId, deliveryAt(NOW), NOW)).toBeNull();
+    });
+
+    it('keeps a delivery’s rows apart from one whose id it begins with', async () => {
+      const webhookId = randomUUID();
+      const id = deliveryAt(NOW);
+      await log.append(row(webhookId, id, 1));
+      expect(await log.latest(webhookId, id.slice(0, -1), NOW)).toBeNull();
+    });
+
+    it('writes many rows in batches of 25, unconditionally', async () => {
+      const webhookId = randomUUID();
+      const rows = Array.from({ length: 60 }, () =>
+        row(webhookId, deliveryAt(NOW), 1, { status: 'success' }),
       );
-      for (const record of records) await deliveries.createIfAbsent(record);
-      const newestFirst = [...records].reverse().map((r) => r.id);
-
-      const first = await deliveries.list(webhookId, { limit: 3, nowMs: NOW });
-      expect(first.items.map((r) => r.id)).toEqual(newestFirst.slice(0, 3));
-      expect(first.nextCursor).toBe(newestFirst[2]);
-      const second = await deliveries.list(webhookId, {
-        limit: 3,
-        before: first.nextCursor ?? '',
-        nowMs: NOW,
-      });
-      expect(second.items.map((r) => r.id)).toEqual(newestFirst.slice(3, 6));
-      const last = await deliveries.list(webhookId, {
-        limit: 3,
-        before: second.nextCursor ?? '',
-        nowMs: NOW,
-      });
-      expect(last.items.map((r) => r.id)).toEqual(newestFirst.slice(6));
-      expect(last.nextCursor).toBeNull();
-
-      const failed = await deliveries.list(webhookId, { limit: 50, status: 'failed', nowMs: NOW });
-      const expectedFailed = [...records].reverse().filter((r) => r.status === 'failed');
-      expect(failed.items.map((r) => r.id)).toEqual(expectedFailed.map((r) => r.id));
-      expect(expectedFailed).toHaveLength(3);
+      expect(await log.appendAll(rows)).toEqual([]);
+      const page = await log.page(webhookId, { limit: 100, nowMs: NOW });
+      expect(page.items).toHaveLength(60);
     });
 
-    it('treats expired deliveries as gone (TTL filtered on read)', async () => {
+    it('writes again what a batch left unprocessed, and reports what stayed unwritten', async () => {
       const webhookId = randomUUID();
-      const live = delivery(webhookId, NOW, { expires_at: Math.floor(NOW / 1000) + 60 });
-      const expired = delivery(webhookId, NOW + 1, { expires_at: Math.floor(NOW / 1000) - 1 });
-      await deliveries.createIfAbsent(live);
-      await deliveries.createIfAbsent(expired);
-      expect(await deliveries.get(webhookId, expired.id, NOW)).toBeNull();
-      expect(await deliveries.get(webhookId, live.id, NOW)).not.toBeNull();
-      expect((await deliveries.list(webhookId, { limit: 50, nowMs: NOW })).items.map((r) => r.id)).toEqual([
-        live.id,
+      const rows = Array.from({ length: 4 }, () => row(webhookId, deliveryAt(NOW), 1));
+      const flaky = withUnprocessed(createDocumentClient(config().endpoints.dynamodb), 2);
+      const logged = new DynamoDeliveryLog(flaky.client, config().tables.deliveries);
+      expect(await logged.appendAll(rows)).toEqual([]);
+      expect(flaky.calls()).toBe(3); // two rounds left half of it unprocessed, the third wrote the rest
+      expect((await log.page(webhookId, { limit: 10, nowMs: NOW })).items).toHaveLength(4);
+
+      // Throttled throughout: after its rounds it reports every row it could not write, and only those.
+      const stuck = withUnprocessed(createDocumentClient(config().endpoints.dynamodb), 99, 0);
+      const never = new DynamoDeliveryLog(stuck.client, config().tables.deliveries);
+      const more = Array.from({ length: 4 }, () => row(randomUUID(), deliveryAt(NOW), 1));
+      const unwritten = await never.appendAll(more);
+      expect(unwritten).toEqual(expect.arrayContaining(more));
+      expect(unwritten).toHaveLength(4);
+      expect(stuck.calls()).toBe(4);
+    });
+
+    it('pages a webhook’s rows newest first below a delivery id, filtering by event type', async () => {
+      const webhookId = randomUUID();
+      const ids = Array.from({ length: 5 }, (_, i) => deliveryAt(NOW + i * 1000));
+      for (const [i, id] of ids.entries()) {
+        await log.append(row(webhookId, id, 1, { event_type: i % 2 ? 'credits.low' : 'lookup.completed' }));
+        await log.append(row(webhookId, id, 2, { event_type: i % 2 ? 'credits.low' : 'lookup.completed' }));
+      }
+      const all = await log.page(webhookId, { limit: 100, nowMs: NOW });
+      expect(all.items.map((r) => r.id)).toEqual(
+        ids
+          .flatMap((id) => [rowKey(id, 1), rowKey(id, 2)])
+          .sort()
+          .reverse(),
+      );
+      const below = await log.page(webhookId, { before: ids[3], limit: 100, nowMs: NOW });
+      expect(below.items.map((r) => deliveryIdOfRow(r))).toEqual([
+        ids[2],
+        ids[2],
+        ids[1],
+        ids[1],
+        ids[0],
+        ids[0],
       ]);
-      // Once the clock passes its expiry the live one is gone too.
-      expect((await deliveries.list(webhookId, { limit: 50, nowMs: NOW + 120_000 })).items).toEqual([]);
+      const lows = await log.page(webhookId, { eventType: 'credits.low', limit: 100, nowMs: NOW });
+      expect(new Set(lows.items.map((r) => deliveryIdOfRow(r)))).toEqual(new Set([ids[1], ids[3]]));
+      const first = await log.page(webhookId, { limit: 3, nowMs: NOW });
+      expect(first.next).not.toBeNull();
+      const rest = await log.page(webhookId, { limit: 100, next: first.next ?? undefined, nowMs: NOW });
+      expect([...first.items, ...rest.items].map((r) => r.id)).toEqual(all.items.map((r) => r.id));
+    });
+
+    it('treats expired rows as gone', async () => {
+      const webhookId = randomUUID();
+      const id = deliveryAt(NOW);
+      await log.append(row(webhookId, id, 1, { expires_at: Math.floor(NOW / 1000) - 1 }));
+      expect(await log.latest(webhookId, id, NOW)).toBeNull();
+      expect(await log.rows(webhookId, id, NOW)).toEqual([]);
     });
   });
 
   describe('events', () => {
-    const event = (overrides: Partial<EventRecord> = {}): EventRecord => ({
-      workspace_id: 'ws_events',
-      id: randomUUID(),
+    const ws = `ws_events_${randomUUID().slice(0, 8)}`;
+    const claim = (eventId: string, overrides: Partial<EventClaim> = {}): EventClaim => ({
+      workspace_id: ws,
+      id: `k#${eventId}`,
+      event_key: eventKeyFor(NOW, ws, eventId),
+      received_at: new Date(NOW).toISOString(),
+      lease_until: NOW + 30_000,
+      expires_at: Math.floor(NOW / 1000) + 3600,
+      ...overrides,
+    });
+    const item = (eventId: string, atMs: number, overrides: Partial<EventItem> = {}): EventItem => ({
+      workspace_id: ws,
+      id: `e#${eventKeyFor(atMs, ws, eventId)}`,
+      event_id: eventId,
       event_type: 'lookup.completed',
       body: '{"event":"lookup.completed"}',
-      created_at: new Date(NOW).toISOString(),
+      created_at: new Date(atMs).toISOString(),
+      received_at: new Date(atMs).toISOString(),
+      targets: ['wh_1'],
       expires_at: Math.floor(NOW / 1000) + 3600,
       ...overrides,
     });
 
-    it('stores an event once: the first publication of an id wins', async () => {
-      const first = event();
-      expect((await events.putIfAbsent(first)).created).toBe(true);
-      const again = await events.putIfAbsent({ ...first, body: '{"other":true}' });
-      expect(again.created).toBe(false);
-      expect(again.record.body).toBe(first.body);
+    it('claims an event id once: the first publication wins', async () => {
+      const id = randomUUID();
+      expect(await events.claim(claim(id))).toBe(true);
+      expect(await events.claim(claim(id, { lease_until: 1 }))).toBe(false);
+      expect((await events.getClaim(ws, id))?.lease_until).toBe(NOW + 30_000);
+      expect(await events.getClaim(ws, 'never-claimed')).toBeNull();
     });
 
-    it('reads many at once and filters expired ones', async () => {
-      const live = event();
-      const expired = event({ expires_at: Math.floor(NOW / 1000) - 1 });
-      await events.putIfAbsent(live);
-      await events.putIfAbsent(expired);
-      const found = await events.getMany('ws_events', [live.id, expired.id, 'missing'], NOW);
-      expect([...found.keys()]).toEqual([live.id]);
-      expect(await events.get('ws_events', expired.id, NOW)).toBeNull();
+    it('lets exactly one run take an expired lease over, and none once the claim is done', async () => {
+      const id = randomUUID();
+      await events.claim(claim(id, { lease_until: NOW }));
+      const takeovers = await Promise.all([
+        events.renewLease(ws, id, NOW, NOW + 1000),
+        events.renewLease(ws, id, NOW, NOW + 2000),
+      ]);
+      expect(takeovers.filter(Boolean)).toHaveLength(1);
+      expect(await events.renewLease(ws, id, NOW, NOW + 3000)).toBe(false); // the lease seen is gone
+      const current = await events.getClaim(ws, id);
+      await events.markDone(ws, id);
+      expect(await events.renewLease(ws, id, current?.lease_until ?? 0, NOW + 9000)).toBe(false);
+      expect((await events.getClaim(ws, id))?.done).toBe(true);
+    });
+
+    it('stores events by time: pages newest first, between keys, without the claims', async () => {
+      const wsItems = [0, 1, 2, 3].map((i) => item(`evt_${i}_${randomUUID()}`, NOW + i * 1000));
+      for (const e of wsItems) await events.put(e);
+      await events.claim(claim(randomUUID()));
+      const all = await events.page(ws, { limit: 100, nowMs: NOW });
+      const mine = all.items.filter((e) => wsItems.some((w) => w.id === e.id));
+      expect(mine.map((e) => e.id)).toEqual([...wsItems].reverse().map((e) => e.id));
+      expect(all.items.every((e) => e.id.startsWith('e#'))).toBe(true);
+      const key = (e: EventItem | undefined) => (e?.id ?? '').slice(2);
+      const window = await events.page(ws, {
+        atOrBelow: key(wsItems[2]),
+        from: key(wsItems[1]),
+        limit: 100,
+        nowMs: NOW,
+      });
+      expect(window.items.map((e) => e.id)).toEqual([wsItems[2]?.id, wsItems[1]?.id]);
+      expect((await events.get(ws, key(wsItems[0]), NOW))?.event_id).toBe(wsItems[0]?.event_id);
+      const many = await events.getMany(ws, [key(wsItems[0]), key(wsItems[3]), 'missing'], NOW);
+      expect([...many.keys()].sort()).toEqual([key(wsItems[0]), key(wsItems[3])].sort());
+    });
+
+    it('treats expired events as gone', async () => {
+      const expired = item(randomUUID(), NOW, { expires_at: Math.floor(NOW / 1000) - 1 });
+      await events.put(expired);
+      expect(await events.get(ws, expired.id.slice(2), NOW)).toBeNull();
+      expect((await events.getMany(ws, [expired.id.slice(2)], NOW)).size).toBe(0);
     });
   });
 });
+
+/**
+ * A document client whose BatchWriteItem answers leave part of each batch unprocessed for the first
+ * `rounds` calls (as DynamoDB does under throttling), writing only the share `written` of it.
+ */
+function withUnprocessed(client: DynamoDBDocumentClient, rounds: number, written = 0.5) {
+  let calls = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'BatchWriteItemCommand') return next(args);
+      calls++;
+      if (calls > rounds) return next(args);
+      const input = args.input as { RequestItems: Record<string, unknown[]> };
+      const [table, requests] = Object.entries(input.RequestItems)[0] ?? ['', []];
+      const keep = requests.slice(0, Math.ceil(requests.length * written));
+      const left = requests.slice(keep.length);
+      input.RequestItems = { [table]: keep };
+      const result = keep.length ? await next(args) : { output: { $metadata: {} }, response: {} as never };
+      (result.output as { UnprocessedItems?: Record<string, unknown[]> }).UnprocessedItems = left.length
+        ? { [table]: left }
+        : {};
+      return result;
+    },
+    { step: 'serialize', priority: 'high', name: 'injectUnprocessed' },
+  );
+  return { client, calls: () => calls };
+}

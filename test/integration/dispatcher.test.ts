@@ -1,23 +1,93 @@
 import { randomUUID } from 'node:crypto';
-import type { DeliveryRecord } from '../../functions/core/deliveries.ts';
-import { deliveryIdFor } from '../../functions/core/ids.ts';
-import { handler } from '../../functions/dispatcher/handler.ts';
+import type { SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { deliveryIdFor, eventKeyFor } from '../../functions/core/ids.ts';
+import type { DeliveryMessage } from '../../functions/core/records.ts';
+import { handler as dispatcher } from '../../functions/dispatcher/handler.ts';
+import { handler as fanout } from '../../functions/fanout/handler.ts';
 import { deliveryMaxReceiveCount } from '../../functions/resources.ts';
-import { dependencies } from '../../functions/shared/wiring.ts';
+import { config } from '../../functions/shared/config.ts';
+import { deliveryLog, sqs, webhookStore } from '../../functions/shared/wiring.ts';
 import { toSqsEvent } from '../../local/event-source.ts';
-import { lambdaContext } from '../../local/lambda-context.ts';
+import { call, newWorkspace } from '../support/api.ts';
 
 /**
- * The dispatcher handler against the emulators, for what the e2e tests cannot provoke: a delivery
- * that throws on every receive ends `failed` in the log on the last receive SQS allows.
+ * The fan-out and dispatcher handlers against the emulators, for what the e2e tests cannot provoke
+ * or see: the SQS requests fan-out makes, and a delivery that throws on every receive.
  */
-describe('dispatcher handler', () => {
-  async function poisonedDelivery() {
-    const { webhooks, deliveries } = dependencies();
+describe('fan-out and dispatcher handlers', () => {
+  const sqsEvent = (bodies: string[], receiveCount = 1): SQSEvent =>
+    toSqsEvent(
+      bodies.map((Body) => ({
+        MessageId: randomUUID(),
+        ReceiptHandle: `r-${randomUUID()}`,
+        Body,
+        Attributes: { ApproximateReceiveCount: String(receiveCount) },
+      })),
+      'arn:aws:sqs:us-east-1:000000000000:queue',
+    );
+
+  it('queues a batch of events’ deliveries together, grouped by webhook (SQS fair queues)', async () => {
+    const { workspaceId, key } = await newWorkspace('fanout');
+    const ids: string[] = [];
+    for (const path of ['a', 'b']) {
+      const created = await call('POST', '/api/webhooks', {
+        key,
+        body: { url: `https://127.0.0.1:9/${path}`, events: ['credits.low'] },
+      });
+      ids.push(created.json.id);
+    }
+    const sent: SendMessageBatchCommandInput[] = [];
+    const client = sqs();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'SendMessageBatchCommand')
+          sent.push(args.input as SendMessageBatchCommandInput);
+        return next(args);
+      },
+      { step: 'initialize', name: 'spyFanOut' },
+    );
+    try {
+      const events = Array.from({ length: 3 }, (_, i) =>
+        JSON.stringify({
+          id: `e${i}`,
+          workspace_id: workspaceId,
+          event: 'credits.low',
+          data: { balance: i, threshold: 9 },
+        }),
+      );
+      const result = await fanout(sqsEvent(events));
+      expect(result?.batchItemFailures).toEqual([]);
+    } finally {
+      client.middlewareStack.remove('spyFanOut');
+    }
+    const entries = sent
+      .filter((s) => s.QueueUrl === config().queues.deliveries)
+      .flatMap((s) => s.Entries ?? []);
+    expect(sent.filter((s) => s.QueueUrl === config().queues.deliveries)).toHaveLength(1); // 6 messages, one request
+    expect(entries).toHaveLength(6);
+    for (const entry of entries) {
+      const message = JSON.parse(entry.MessageBody ?? '{}') as DeliveryMessage;
+      expect(entry.MessageGroupId).toBe(message.webhook_id);
+      expect(ids).toContain(message.webhook_id);
+    }
+
+    // Listed pending from fan-out on, before any attempt.
+    const listed = await call('GET', `/api/webhooks/deliveries?webhook_id=${ids[0]}`, { key });
+    expect(listed.json).toHaveLength(3);
+    expect(listed.json.map((d: { status: string; attempts: number }) => [d.status, d.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['pending', 0],
+    ]);
+    expect(listed.json[0].payload).toMatchObject({ event: 'credits.low' });
+  });
+
+  async function poisonedMessage(): Promise<DeliveryMessage> {
     const workspaceId = `ws_poison_${randomUUID().slice(0, 8)}`;
     const webhookId = randomUUID();
     const now = new Date().toISOString();
-    await webhooks.create(
+    await webhookStore().create(
       {
         workspace_id: workspaceId,
         id: webhookId,
@@ -32,63 +102,35 @@ describe('dispatcher handler', () => {
       },
       50,
     );
-    const delivery: DeliveryRecord = {
-      webhook_id: webhookId,
-      id: deliveryIdFor(Date.now(), randomUUID()),
+    const eventKey = eventKeyFor(Date.now(), workspaceId, 'evt');
+    return {
       workspace_id: workspaceId,
-      event_type: 'test',
-      body: '{"event":"test","data":{},"created_at":"2026-01-01T00:00:00.000Z"}',
-      status: 'pending',
-      attempts: 0,
-      response_status: null,
-      response_body: null,
-      error: null,
-      last_attempt_at: null,
-      next_attempt_at: now,
+      webhook_id: webhookId,
+      delivery_id: deliveryIdFor(eventKey, workspaceId, webhookId),
+      event_type: 'credits.low',
+      event_key: eventKey,
       created_at: now,
-      expires_at: Math.floor(Date.now() / 1000) + 3600,
+      queued_at: Date.now(),
+      body: '{"event":"credits.low","data":{},"created_at":"2026-01-01T00:00:00.000Z"}',
     };
-    await deliveries.createIfAbsent(delivery);
-    return delivery;
   }
 
-  const invoke = (delivery: DeliveryRecord, receiveCount: number) =>
-    handler(
-      toSqsEvent(
-        [
-          {
-            MessageId: randomUUID(),
-            ReceiptHandle: 'r',
-            Body: JSON.stringify({
-              workspace_id: delivery.workspace_id,
-              webhook_id: delivery.webhook_id,
-              delivery_id: delivery.id,
-            }),
-            Attributes: { ApproximateReceiveCount: String(receiveCount) },
-          },
-        ],
-        'arn:aws:sqs:us-east-1:000000000000:deliveries',
-      ),
-      lambdaContext('dispatcher', 30),
-    );
-
-  it('leaves a failing delivery pending (and its message failed) while receives remain', async () => {
-    const delivery = await poisonedDelivery();
-    const result = await invoke(delivery, 1);
+  it('leaves a delivery that cannot be processed pending, its message kept, while receives remain', async () => {
+    const message = await poisonedMessage();
+    const result = await dispatcher(sqsEvent([JSON.stringify(message)], 2));
     expect(result?.batchItemFailures).toHaveLength(1);
-    const stored = await dependencies().deliveries.get(delivery.webhook_id, delivery.id, Date.now());
-    expect(stored?.status).toBe('pending');
+    expect(await deliveryLog().latest(message.webhook_id, message.delivery_id, Date.now())).toBeNull();
   });
 
   it('records it failed on the last receive before SQS dead-letters the message', async () => {
-    const delivery = await poisonedDelivery();
-    const last = deliveryMaxReceiveCount(dependencies().config.retrySchedule.length);
-    const result = await invoke(delivery, last);
+    const message = await poisonedMessage();
+    const last = deliveryMaxReceiveCount(config().retrySchedule.length);
+    const result = await dispatcher(sqsEvent([JSON.stringify(message)], last));
     expect(result?.batchItemFailures).toHaveLength(1);
-    const stored = await dependencies().deliveries.get(delivery.webhook_id, delivery.id, Date.now());
-    expect(stored).toMatchObject({
+    expect(await deliveryLog().latest(message.webhook_id, message.delivery_id, Date.now())).toMatchObject({
+      kind: 'stop',
       status: 'failed',
-      error: 'could not be processed (Error); see the dispatcher log',
+      error: 'could not be processed; see the dispatcher log',
     });
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dependencies } from '../../functions/shared/wiring.ts';
+import { sqs as sqsClient } from '../../functions/shared/wiring.ts';
 import { SqsEventSource } from '../../local/event-source.ts';
 
 /**
@@ -10,7 +10,7 @@ import { SqsEventSource } from '../../local/event-source.ts';
  * deleted, and a thrown handler error retries the whole batch.
  */
 describe('SQS event source emulation', () => {
-  const { sqs } = dependencies();
+  const sqs = sqsClient();
 
   async function queue(visibilityTimeout: number) {
     const created = await sqs.send(

@@ -1,16 +1,16 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { eventMessageSchema } from '../../functions/core/events.ts';
-import { dependencies } from '../../functions/shared/wiring.ts';
+import { config } from '../../functions/shared/config.ts';
+import { sqs } from '../../functions/shared/wiring.ts';
 import { call, newWorkspace } from '../support/api.ts';
 
 /** Events on the events queue for one workspace (the queue is shared; others are left alone). */
 async function publishedEvents(workspaceId: string, wanted: number) {
-  const { sqs, config } = dependencies();
   const found: ReturnType<typeof eventMessageSchema.parse>[] = [];
   for (let round = 0; round < 20 && found.length < wanted; round++) {
-    const result = await sqs.send(
+    const result = await sqs().send(
       new ReceiveMessageCommand({
-        QueueUrl: config.queues.events,
+        QueueUrl: config().queues.events,
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 1,
         VisibilityTimeout: 0,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { issueApiKey } from '../../functions/core/api-key-service.ts';
-import { dependencies } from '../../functions/shared/wiring.ts';
+import { apiKeyStore, eventPublisher } from '../../functions/shared/wiring.ts';
 import { invokeApi } from '../../local/api-gateway.ts';
 
 export interface ApiResponse {
@@ -41,12 +41,8 @@ export async function call(
 
 /** Issues another API key for a workspace, as the operator command does. */
 export async function addKey(workspaceId: string): Promise<{ key: string; keyId: string }> {
-  const { apiKeys, eventPublisher } = dependencies();
   const { record, key } = await issueApiKey(
-    {
-      apiKeys,
-      publisher: eventPublisher,
-    },
+    { apiKeys: apiKeyStore(), publisher: eventPublisher() },
     { workspaceId, name: 'test key', now: new Date() },
   );
   return { key, keyId: record.id };

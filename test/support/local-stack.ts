@@ -126,3 +126,11 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/**
+ * A change to a webhook applies to events published from 2 seconds after its response on (contract
+ * §3: fan-out may cache a workspace's subscriptions that long). Tests that publish right after
+ * creating, pausing or resuming a webhook wait this out, as a client would have to.
+ */
+export const CHANGE_PROPAGATION_MS = 2000;
+export const changesApplied = () => new Promise((resolve) => setTimeout(resolve, CHANGE_PROPAGATION_MS));

@@ -18,6 +18,7 @@ describe('ROUTES', () => {
         'DELETE /api/webhooks',
         'POST /api/webhooks/test',
         'GET /api/webhooks/deliveries',
+        'GET /api/webhooks/deliveries/attempts',
         'POST /api/keys',
         'GET /api/keys',
         'DELETE /api/keys',

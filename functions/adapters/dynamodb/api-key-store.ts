@@ -5,8 +5,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ApiKeyRecord, apiKeyRecordSchema } from '../../core/api-keys.ts';
 import type { ApiKeyStore } from '../../core/ports.ts';
+import { type ApiKeyRecord, apiKeyRecordSchema } from '../../core/records.ts';
 import { TABLES } from '../../resources.ts';
 import { isConditionalCheckFailed } from './client.ts';
 

@@ -4,13 +4,22 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type EventRecord, eventRecordSchema, isExpired } from '../../core/deliveries.ts';
-import type { EventStore } from '../../core/ports.ts';
-import { isConditionalCheckFailed } from './client.ts';
+import { isExpired } from '../../core/deliveries.ts';
+import type { EventStore, Page } from '../../core/ports.ts';
+import { type EventClaim, type EventItem, eventClaimSchema, eventItemSchema } from '../../core/records.ts';
+import { decodeCursor, encodeCursor, isConditionalCheckFailed, positionOf } from './client.ts';
 
-/** Events table: (workspace_id, id); the body of each event, stored once. */
+const claimKey = (eventId: string) => `k#${eventId}`;
+const itemKey = (eventKey: string) => `e#${eventKey}`;
+
+/**
+ * Events table: (workspace_id, id) holding two kinds of item per event — its claim under
+ * `k#<event id>` (idempotency and the fan-out lease) and the event under `e#<event key>`, keys that
+ * sort by time, so a workspace's events list newest first with one query.
+ */
 export class DynamoEventStore implements EventStore {
   private readonly db: DynamoDBDocumentClient;
   private readonly table: string;
@@ -19,65 +28,13 @@ export class DynamoEventStore implements EventStore {
     this.table = table;
   }
 
-  async putIfAbsent(record: EventRecord): Promise<{ record: EventRecord; created: boolean }> {
+  async claim(claim: EventClaim): Promise<boolean> {
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: record,
+          Item: claim,
           ConditionExpression: 'attribute_not_exists(id)',
-        }),
-      );
-      return { record, created: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
-    // A repeat of the same idempotency key: the first publication wins.
-    const existing = await this.get(record.workspace_id, record.id, 0);
-    if (!existing) throw new Error(`event ${record.id} vanished between a conditional put and a read`);
-    return { record: existing, created: false };
-  }
-
-  async get(workspaceId: string, id: string, nowMs: number): Promise<EventRecord | null> {
-    const result = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { workspace_id: workspaceId, id }, ConsistentRead: true }),
-    );
-    if (!result.Item) return null;
-    const record = eventRecordSchema.parse(result.Item);
-    return isExpired(record, nowMs) ? null : record;
-  }
-
-  async markFannedOut(workspaceId: string, id: string, at: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { workspace_id: workspaceId, id },
-        UpdateExpression: 'SET fanned_out_at = :at',
-        ExpressionAttributeValues: { ':at': at },
-      }),
-    );
-  }
-
-  async renewLease(
-    workspaceId: string,
-    id: string,
-    seenLeaseUntil: number | undefined,
-    leaseUntil: number,
-  ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { workspace_id: workspaceId, id },
-          UpdateExpression: 'SET fanout_lease_until = :lease',
-          ConditionExpression:
-            seenLeaseUntil === undefined
-              ? 'attribute_not_exists(fanout_lease_until) AND attribute_not_exists(fanned_out_at)'
-              : 'fanout_lease_until = :seen AND attribute_not_exists(fanned_out_at)',
-          ExpressionAttributeValues:
-            seenLeaseUntil === undefined
-              ? { ':lease': leaseUntil }
-              : { ':lease': leaseUntil, ':seen': seenLeaseUntil },
         }),
       );
       return true;
@@ -87,26 +44,114 @@ export class DynamoEventStore implements EventStore {
     }
   }
 
-  async getMany(workspaceId: string, ids: string[], nowMs: number): Promise<Map<string, EventRecord>> {
-    const found = new Map<string, EventRecord>();
-    const unique = [...new Set(ids)];
+  async getClaim(workspaceId: string, eventId: string): Promise<EventClaim | null> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { workspace_id: workspaceId, id: claimKey(eventId) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? eventClaimSchema.parse(result.Item) : null;
+  }
+
+  async renewLease(workspaceId: string, eventId: string, seenLeaseUntil: number, leaseUntil: number) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { workspace_id: workspaceId, id: claimKey(eventId) },
+          UpdateExpression: 'SET lease_until = :lease',
+          ConditionExpression: 'lease_until = :seen AND attribute_not_exists(done)',
+          ExpressionAttributeValues: { ':lease': leaseUntil, ':seen': seenLeaseUntil },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async markDone(workspaceId: string, eventId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { workspace_id: workspaceId, id: claimKey(eventId) },
+        UpdateExpression: 'SET done = :yes',
+        ExpressionAttributeValues: { ':yes': true },
+      }),
+    );
+  }
+
+  async put(item: EventItem): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+  }
+
+  async get(workspaceId: string, eventKey: string, nowMs: number): Promise<EventItem | null> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { workspace_id: workspaceId, id: itemKey(eventKey) },
+        ConsistentRead: true,
+      }),
+    );
+    if (!result.Item) return null;
+    const item = eventItemSchema.parse(result.Item);
+    return isExpired(item, nowMs) ? null : item;
+  }
+
+  async getMany(workspaceId: string, eventKeys: string[], nowMs: number): Promise<Map<string, EventItem>> {
+    const found = new Map<string, EventItem>();
+    const unique = [...new Set(eventKeys)];
     for (let i = 0; i < unique.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = unique
         .slice(i, i + 100)
-        .map((id) => ({ workspace_id: workspaceId, id }));
+        .map((key) => ({ workspace_id: workspaceId, id: itemKey(key) }));
       // Unprocessed keys are retried a bounded number of times, then reported as a failure.
       for (let round = 0; keys && keys.length > 0; round++) {
         if (round === 5) throw new Error('BatchGetItem left keys unprocessed after 5 rounds');
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
         const result: BatchGetCommandOutput = await this.db.send(
           new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
         );
         for (const raw of result.Responses?.[this.table] ?? []) {
-          const record = eventRecordSchema.parse(raw);
-          if (!isExpired(record, nowMs)) found.set(record.id, record);
+          const item = eventItemSchema.parse(raw);
+          if (!isExpired(item, nowMs)) found.set(item.id.slice(2), item);
         }
         keys = result.UnprocessedKeys?.[this.table]?.Keys;
       }
     }
     return found;
+  }
+
+  async page(
+    workspaceId: string,
+    options: { atOrBelow?: string; from?: string; limit: number; next?: string; nowMs: number },
+  ): Promise<Page<EventItem>> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'workspace_id = :w AND id BETWEEN :low AND :high',
+        ExpressionAttributeValues: {
+          ':w': workspaceId,
+          ':low': itemKey(options.from ?? ''),
+          // '~' sorts after every character of an event key: "at or below" includes the key itself.
+          ':high': itemKey(`${options.atOrBelow ?? ''}~`),
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.next),
+      }),
+    );
+    const items = (result.Items ?? [])
+      .map((raw) => eventItemSchema.parse(raw))
+      .filter((item) => !isExpired(item, options.nowMs));
+    return {
+      items,
+      next: encodeCursor(result.LastEvaluatedKey),
+      position: positionOf(result.LastEvaluatedKey, result.Items),
+    };
   }
 }

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { LimitExceededError } from '../../core/errors.ts';
 import type { WebhookStore } from '../../core/ports.ts';
-import { type WebhookRecord, webhookRecordSchema } from '../../core/webhooks.ts';
+import { type WebhookRecord, webhookRecordSchema } from '../../core/records.ts';
 import { isConditionalCheckFailed } from './client.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { SecretBox, SecretResolver } from '../../core/ports.ts';
-import { secretContext } from '../../core/webhook-service.ts';
+import { secretContext } from '../../core/records.ts';
 
 const MAX_ENTRIES = 1000;
 

@@ -1,34 +1,86 @@
 import {
-  ChangeMessageVisibilityCommand,
+  ChangeMessageVisibilityBatchCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeliveryMessage } from '../../core/deliveries.ts';
 import type { EventMessageIn } from '../../core/events.ts';
-import type { DeliveryQueue, EventPublisher } from '../../core/ports.ts';
+import type { DeliveryQueue, DeliveryQueueControl, EventPublisher } from '../../core/ports.ts';
+import type { DeliveryMessage } from '../../core/records.ts';
 
 const SQS_BATCH_SIZE = 10;
 const BATCH_SEND_ROUNDS = 3;
+/** Batch requests in flight at once (one fan-out of 500 webhooks is 50 of them). */
+const MAX_CONCURRENT_BATCHES = 32;
 
-/** Sends bodies in batches of 10, re-sending entries SQS reports as failed, then giving up loudly. */
-export async function sendInBatches(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<void> {
-  for (let i = 0; i < bodies.length; i += SQS_BATCH_SIZE) {
-    let entries: SendMessageBatchRequestEntry[] = bodies
-      .slice(i, i + SQS_BATCH_SIZE)
-      .map((body, index) => ({ Id: String(index), MessageBody: body }));
-    for (let round = 1; entries.length > 0; round++) {
-      const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-      const failed = new Set((result.Failed ?? []).map((failure) => failure.Id));
-      entries = entries.filter((entry) => failed.has(entry.Id));
-      if (entries.length > 0 && round === BATCH_SEND_ROUNDS) {
-        throw new Error(`SQS refused ${entries.length} message(s) after ${BATCH_SEND_ROUNDS} rounds`);
-      }
-    }
-  }
+export interface OutgoingMessage {
+  body: string;
+  /** SQS fair queues keep one group's backlog from delaying the others (contract §5). */
+  groupId?: string;
+  reason?: string;
 }
 
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Sends messages in batches of 10, the batches concurrently; entries SQS reports as failed are sent
+ * again (up to 3 rounds). Resolves to the indexes of the messages that could not be sent.
+ */
+export async function sendInBatches(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: OutgoingMessage[],
+): Promise<number[]> {
+  const failed: number[] = [];
+  const batches: number[][] = [];
+  for (let i = 0; i < messages.length; i += SQS_BATCH_SIZE) {
+    batches.push(messages.slice(i, i + SQS_BATCH_SIZE).map((_, j) => i + j));
+  }
+  await inParallel(batches, MAX_CONCURRENT_BATCHES, async (indexes) => {
+    let entries: SendMessageBatchRequestEntry[] = indexes.map((index) => {
+      const message = messages[index] as OutgoingMessage;
+      return {
+        Id: String(index),
+        MessageBody: message.body,
+        ...(message.groupId ? { MessageGroupId: message.groupId } : {}),
+        ...(message.reason
+          ? {
+              MessageAttributes: {
+                reason: { DataType: 'String', StringValue: message.reason.slice(0, 1000) },
+              },
+            }
+          : {}),
+      };
+    });
+    for (let round = 1; entries.length > 0; round++) {
+      let refused: Set<string | undefined>;
+      try {
+        const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+        refused = new Set((result.Failed ?? []).map((failure) => failure.Id));
+      } catch {
+        refused = new Set(entries.map((entry) => entry.Id));
+      }
+      entries = entries.filter((entry) => refused.has(entry.Id));
+      if (entries.length > 0 && round === BATCH_SEND_ROUNDS) {
+        for (const entry of entries) failed.push(Number(entry.Id));
+        return;
+      }
+    }
+  });
+  return failed.sort((a, b) => a - b);
+}
+
+/** The deliveries queue: one message per delivery, grouped by webhook. */
 export class SqsDeliveryQueue implements DeliveryQueue {
   private readonly sqs: SQSClient;
   private readonly queueUrl: string;
@@ -37,16 +89,66 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     this.queueUrl = queueUrl;
   }
 
-  async enqueue(messages: DeliveryMessage[]): Promise<void> {
-    await sendInBatches(
+  send(messages: DeliveryMessage[]): Promise<number[]> {
+    return sendInBatches(
       this.sqs,
       this.queueUrl,
-      messages.map((message) => JSON.stringify(message)),
+      messages.map((message) => ({ body: JSON.stringify(message), groupId: message.webhook_id })),
     );
   }
 }
 
-/** Sends events to the events queue (used by the typed publisher and by the key endpoints). */
+/** What the dispatcher tells the deliveries queue: visibility changes and dead letters, batched. */
+export class SqsDeliveryQueueControl implements DeliveryQueueControl {
+  private readonly sqs: SQSClient;
+  private readonly queueUrl: string;
+  private readonly dlqUrl: string;
+  constructor(sqs: SQSClient, queueUrl: string, dlqUrl: string) {
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
+    this.dlqUrl = dlqUrl;
+  }
+
+  async retryLater(items: { handle: string; delaySeconds: number }[]): Promise<string[]> {
+    return changeVisibilities(this.sqs, this.queueUrl, items);
+  }
+
+  async deadLetter(items: { handle: string; body: string; reason: string }[]): Promise<string[]> {
+    const failed = await sendInBatches(this.sqs, this.dlqUrl, items);
+    return failed.map((index) => items[index]?.handle ?? '');
+  }
+}
+
+/** Hides received messages for their delay each (the retry schedule); resolves to the handles that failed. */
+export async function changeVisibilities(
+  sqs: SQSClient,
+  queueUrl: string,
+  items: { handle: string; delaySeconds: number }[],
+): Promise<string[]> {
+  const failed: string[] = [];
+  const batches: { handle: string; delaySeconds: number }[][] = [];
+  for (let i = 0; i < items.length; i += SQS_BATCH_SIZE) batches.push(items.slice(i, i + SQS_BATCH_SIZE));
+  await inParallel(batches, MAX_CONCURRENT_BATCHES, async (batch) => {
+    try {
+      const result = await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((item, index) => ({
+            Id: String(index),
+            ReceiptHandle: item.handle,
+            VisibilityTimeout: item.delaySeconds,
+          })),
+        }),
+      );
+      for (const failure of result.Failed ?? []) failed.push(batch[Number(failure.Id)]?.handle ?? '');
+    } catch {
+      failed.push(...batch.map((item) => item.handle));
+    }
+  });
+  return failed;
+}
+
+/** Sends events to the events queue (the typed publisher, the key endpoints, the dispatcher). */
 export class SqsEventPublisher implements EventPublisher {
   private readonly sqs: SQSClient;
   private readonly queueUrl: string;
@@ -57,39 +159,12 @@ export class SqsEventPublisher implements EventPublisher {
 
   async publish(message: EventMessageIn): Promise<void> {
     await this.sqs.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }),
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        // Fair queues: one tenant's burst does not delay the others' events (contract §5).
+        MessageGroupId: message.workspace_id,
+      }),
     );
   }
-}
-
-/** Moves a message to a dead-letter queue explicitly, with the reason as a message attribute. */
-export async function sendToDeadLetterQueue(
-  sqs: SQSClient,
-  dlqUrl: string,
-  body: string,
-  reason: string,
-): Promise<void> {
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: dlqUrl,
-      MessageBody: body,
-      MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
-    }),
-  );
-}
-
-/** Hides a received message for `seconds`: how the dispatcher schedules a retry. */
-export async function changeVisibility(
-  sqs: SQSClient,
-  queueUrl: string,
-  receiptHandle: string,
-  seconds: number,
-): Promise<void> {
-  await sqs.send(
-    new ChangeMessageVisibilityCommand({
-      QueueUrl: queueUrl,
-      ReceiptHandle: receiptHandle,
-      VisibilityTimeout: seconds,
-    }),
-  );
 }

@@ -59,21 +59,28 @@ export class ReceiveResendRedriver implements DeadLetterRedriver {
       );
       const messages = received.Messages ?? [];
       if (messages.length === 0) break;
-      await sendInBatches(
-        this.sqs,
-        this.queueUrl,
-        messages.map((message) => message.Body ?? ''),
+      const unsent = new Set(
+        await sendInBatches(
+          this.sqs,
+          this.queueUrl,
+          messages.map((message) => ({ body: message.Body ?? '' })),
+        ),
       );
-      await this.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.dlqUrl,
-          Entries: messages.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle ?? '',
-          })),
-        }),
-      );
-      moved += messages.length;
+      // Only what reached the queue leaves the DLQ: the rest stays, to be moved by the next run.
+      const sent = messages.filter((_, index) => !unsent.has(index));
+      if (sent.length > 0) {
+        await this.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.dlqUrl,
+            Entries: sent.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle ?? '',
+            })),
+          }),
+        );
+      }
+      if (unsent.size > 0) throw new Error(`${unsent.size} message(s) could not be moved; run it again`);
+      moved += sent.length;
     }
     return `moved ${moved} message(s)`;
   }

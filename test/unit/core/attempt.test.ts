@@ -2,13 +2,17 @@ import fc from 'fast-check';
 import {
   type AttemptDecision,
   type AttemptOutcome,
+  attemptRow,
   decideAfterAttempt,
   isSuccess,
-  recordAttempt,
-  stopDelivery,
 } from '../../../functions/core/attempt.ts';
-import { MAX_RESPONSE_BODY_BYTES } from '../../../functions/core/deliveries.ts';
-import { deliveryRecord, response } from '../support/fakes.ts';
+import {
+  type DeliveryState,
+  MAX_RESPONSE_BODY_BYTES,
+  newDeliveryState,
+  stopRow,
+} from '../../../functions/core/deliveries.ts';
+import { response } from '../support/fakes.ts';
 
 const NOW = Date.parse('2024-05-01T12:00:00.000Z');
 const schedule = [5, 300, 1800];
@@ -91,105 +95,114 @@ describe('decideAfterAttempt', () => {
   });
 });
 
-describe('recordAttempt', () => {
+function state(overrides: Partial<DeliveryState> = {}): DeliveryState {
+  return {
+    ...newDeliveryState({
+      deliveryId: 'dlv_01HX0000000000000000000000',
+      workspaceId: 'ws_1',
+      webhookId: 'wh_1',
+      eventType: 'lookup.completed',
+      eventKey: '01HX000000ABCDEFGHJK',
+      eventId: 'evt_1',
+      createdAt: '2024-05-01T11:59:00.000Z',
+    }),
+    ...overrides,
+  };
+}
+const at = (extra: Partial<Parameters<typeof attemptRow>[3]> = {}) => ({
+  startedMs: NOW,
+  durationMs: 120,
+  messageId: 'm1',
+  deadLetterOnFailure: true,
+  ...extra,
+});
+
+describe('attemptRow', () => {
   const pending: AttemptDecision = { status: 'pending', delaySeconds: 300 };
 
-  it('records a success', () => {
-    const before = deliveryRecord({ attempts: 0 });
-    const after = recordAttempt(before, response(200, 'thanks'), { status: 'success' }, NOW);
-    expect(after).toEqual({
-      ...before,
-      status: 'success',
+  it('records a success as the next row, counting the attempt in the run and overall', () => {
+    const row = attemptRow(state(), response(200, 'thanks'), { status: 'success' }, at({ signature: 'abc' }));
+    expect(row).toEqual({
+      webhook_id: 'wh_1',
+      id: 'dlv_01HX0000000000000000000000#001',
+      workspace_id: 'ws_1',
+      kind: 'attempt',
+      seq: 1,
+      run: 1,
+      run_attempts: 1,
       attempts: 1,
+      event_type: 'lookup.completed',
+      event_key: '01HX000000ABCDEFGHJK',
+      event_id: 'evt_1',
+      created_at: '2024-05-01T11:59:00.000Z',
+      status: 'success',
       response_status: 200,
       response_body: 'thanks',
-      error: null,
       last_attempt_at: '2024-05-01T12:00:00.000Z',
-      next_attempt_at: null,
-      dead_lettered_at: null,
+      duration_ms: 120,
+      signature: 'abc',
+      message_id: 'm1',
+      expires_at: Math.floor(Date.parse('2024-05-01T11:59:00.000Z') / 1000) + 30 * 86_400,
     });
   });
 
-  it('records a failed response with the time of the next attempt', () => {
-    const before = deliveryRecord({ attempts: 2, error: 'old error' });
-    const after = recordAttempt(before, response(500, 'oops'), pending, NOW);
-    expect(after).toMatchObject({
+  it('records a failed response with the time of the next attempt, measured from its end', () => {
+    const before = state({ seq: 2, attempts: 2, runAttempts: 2, error: 'old error' });
+    const row = attemptRow(before, response(500, 'oops'), pending, at());
+    expect(row).toMatchObject({
+      id: 'dlv_01HX0000000000000000000000#003',
       status: 'pending',
       attempts: 3,
+      run_attempts: 3,
       response_status: 500,
       response_body: 'oops',
-      error: null,
-      last_attempt_at: '2024-05-01T12:00:00.000Z',
-      next_attempt_at: '2024-05-01T12:05:00.000Z',
-      dead_lettered_at: null,
+      next_attempt_at: new Date(NOW + 120 + 300_000).toISOString(),
     });
+    expect(row.error).toBeUndefined();
   });
 
   it('records a network error with no response', () => {
-    const before = deliveryRecord({ attempts: 1, response_status: 500, response_body: 'old' });
-    const after = recordAttempt(before, { kind: 'error', error: 'connect ECONNREFUSED' }, pending, NOW);
-    expect(after).toMatchObject({
-      status: 'pending',
-      attempts: 2,
-      response_status: null,
-      response_body: null,
-      error: 'connect ECONNREFUSED',
-    });
+    const before = state({ seq: 1, attempts: 1, runAttempts: 1, responseStatus: 500, responseBody: 'old' });
+    const row = attemptRow(before, { kind: 'error', error: 'connect ECONNREFUSED' }, pending, at());
+    expect(row).toMatchObject({ status: 'pending', attempts: 2, error: 'connect ECONNREFUSED' });
+    expect(row.response_status).toBeUndefined();
+    expect(row.response_body).toBeUndefined();
   });
 
-  it('sets dead_lettered_at only when the delivery failed for good', () => {
-    const before = deliveryRecord({ attempts: 3 });
-    const failed = recordAttempt(before, response(500), { status: 'failed' }, NOW);
-    expect(failed).toMatchObject({
+  it('marks the row dead-lettered only when a queued delivery failed for good', () => {
+    const before = state({ seq: 3, attempts: 3, runAttempts: 3 });
+    expect(attemptRow(before, response(500), { status: 'failed' }, at())).toMatchObject({
       status: 'failed',
-      attempts: 4,
-      next_attempt_at: null,
-      dead_lettered_at: '2024-05-01T12:00:00.000Z',
+      dead_lettered: true,
     });
-    expect(recordAttempt(before, response(500), pending, NOW).dead_lettered_at).toBeNull();
-    expect(recordAttempt(before, response(200), { status: 'success' }, NOW).dead_lettered_at).toBeNull();
+    expect(attemptRow(before, response(500), pending, at()).dead_lettered).toBeUndefined();
+    expect(attemptRow(before, response(200), { status: 'success' }, at()).dead_lettered).toBeUndefined();
+    // A test's one attempt never goes to a queue.
+    expect(
+      attemptRow(before, response(500), { status: 'failed' }, at({ deadLetterOnFailure: false }))
+        .dead_lettered,
+    ).toBeUndefined();
   });
 
-  it('clears dead_lettered_at when a redriven delivery succeeds', () => {
-    const before = deliveryRecord({
-      status: 'failed',
-      attempts: 4,
-      dead_lettered_at: '2024-04-30T00:00:00.000Z',
-    });
-    expect(recordAttempt(before, response(200), { status: 'success' }, NOW)).toMatchObject({
-      status: 'success',
+  it('starts a resend’s run count afresh but keeps counting attempts overall', () => {
+    const resent = state({ seq: 5, attempts: 4, run: 2, runAttempts: 0 });
+    expect(attemptRow(resent, response(500), pending, at())).toMatchObject({
+      seq: 6,
+      run: 2,
+      run_attempts: 1,
       attempts: 5,
-      dead_lettered_at: null,
     });
-  });
-
-  it('keeps identity fields untouched', () => {
-    const before = deliveryRecord();
-    const after = recordAttempt(before, response(500), pending, NOW);
-    for (const field of [
-      'id',
-      'webhook_id',
-      'workspace_id',
-      'event_type',
-      'event_id',
-      'created_at',
-    ] as const) {
-      expect(after[field]).toBe(before[field]);
-    }
-    expect(after.expires_at).toBe(before.expires_at);
-    expect(before.attempts).toBe(0);
   });
 
   it('truncates the response body to 4 KiB', () => {
-    const after = recordAttempt(deliveryRecord(), response(500, 'x'.repeat(10_000)), pending, NOW);
-    expect(after.response_body).toBe('x'.repeat(MAX_RESPONSE_BODY_BYTES));
+    const row = attemptRow(state(), response(500, 'x'.repeat(10_000)), pending, at());
+    expect(row.response_body).toBe('x'.repeat(MAX_RESPONSE_BODY_BYTES));
   });
 
   it('never splits a UTF-8 character when truncating', () => {
     // 4095 ASCII bytes, then a 2-byte character straddling the 4096-byte limit.
     const body = `${'a'.repeat(4095)}é and more`;
-    const after = recordAttempt(deliveryRecord(), response(500, body), pending, NOW);
-    expect(after.response_body).toBe('a'.repeat(4095));
+    expect(attemptRow(state(), response(500, body), pending, at()).response_body).toBe('a'.repeat(4095));
   });
 
   it('keeps any body within 4 KiB of UTF-8 and as a prefix of the original', () => {
@@ -197,13 +210,12 @@ describe('recordAttempt', () => {
     fc.assert(
       fc.property(textArb, (text) => {
         const body = Buffer.from(text, 'utf8');
-        const kept = recordAttempt(
-          deliveryRecord(),
+        const kept = attemptRow(
+          state(),
           { kind: 'response', status: 500, body },
           pending,
-          NOW,
+          at(),
         ).response_body;
-        expect(kept).not.toBeNull();
         const keptText = kept ?? '';
         expect(Buffer.byteLength(keptText, 'utf8')).toBeLessThanOrEqual(MAX_RESPONSE_BODY_BYTES);
         expect(text.startsWith(keptText)).toBe(true);
@@ -215,18 +227,25 @@ describe('recordAttempt', () => {
   });
 });
 
-describe('stopDelivery', () => {
-  it('marks the delivery failed with the reason and no next attempt, without counting an attempt', () => {
-    const before = deliveryRecord({
+describe('stopRow', () => {
+  it('marks the delivery failed with the reason, carrying the last attempt forward, without counting one', () => {
+    const before = state({
+      seq: 2,
       attempts: 2,
-      next_attempt_at: '2024-05-01T13:00:00.000Z',
-      response_status: 500,
+      runAttempts: 2,
+      nextAttemptAt: '2024-05-01T13:00:00.000Z',
+      responseStatus: 500,
     });
-    expect(stopDelivery(before, 'webhook paused')).toEqual({
-      ...before,
+    const row = stopRow(before, 'webhook paused', 'm7');
+    expect(row).toMatchObject({
+      id: 'dlv_01HX0000000000000000000000#003',
+      kind: 'stop',
       status: 'failed',
       error: 'webhook paused',
-      next_attempt_at: null,
+      attempts: 2,
+      response_status: 500,
+      message_id: 'm7',
     });
+    expect(row.next_attempt_at).toBeUndefined();
   });
 });

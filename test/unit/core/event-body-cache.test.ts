@@ -1,45 +1,38 @@
-import { CachedEventStore } from '../../../functions/adapters/dynamodb/event-body-cache.ts';
-import type { EventRecord } from '../../../functions/core/deliveries.ts';
+import { CachedEventReader } from '../../../functions/adapters/dynamodb/event-body-cache.ts';
 import type { EventStore } from '../../../functions/core/ports.ts';
+import type { EventItem } from '../../../functions/core/records.ts';
 
 const NOW = Date.parse('2026-11-01T00:00:00Z');
 
-function event(id: string, body = `{"id":"${id}"}`): EventRecord {
+function event(key: string, body = `{"id":"${key}"}`): EventItem {
   return {
     workspace_id: 'ws',
-    id,
+    id: `e#${key}`,
+    event_id: key,
     event_type: 'lookup.completed',
     body,
     created_at: new Date(NOW).toISOString(),
+    received_at: new Date(NOW).toISOString(),
+    targets: [],
     expires_at: NOW / 1000 + 3600,
   };
 }
 
-class CountingStore implements EventStore {
+class CountingStore implements Pick<EventStore, 'get'> {
   reads = 0;
-  readonly records = new Map<string, EventRecord>();
-  async get(_ws: string, id: string) {
+  readonly records = new Map<string, EventItem>();
+  async get(_ws: string, key: string) {
     this.reads++;
     await new Promise((resolve) => setTimeout(resolve, 5));
-    return this.records.get(id) ?? null;
-  }
-  async putIfAbsent(record: EventRecord) {
-    return { record, created: true };
-  }
-  async markFannedOut() {}
-  async renewLease() {
-    return true;
-  }
-  async getMany() {
-    return new Map<string, EventRecord>();
+    return this.records.get(key) ?? null;
   }
 }
 
-describe('CachedEventStore', () => {
+describe('CachedEventReader', () => {
   it('reads an event once for many concurrent and later gets', async () => {
     const inner = new CountingStore();
     inner.records.set('e1', event('e1'));
-    const cached = new CachedEventStore(inner);
+    const cached = new CachedEventReader(inner);
     const results = await Promise.all(Array.from({ length: 10 }, () => cached.get('ws', 'e1', NOW)));
     expect(results.every((r) => r?.body === '{"id":"e1"}')).toBe(true);
     expect(await cached.get('ws', 'e1', NOW)).toEqual(event('e1'));
@@ -48,7 +41,7 @@ describe('CachedEventStore', () => {
 
   it('does not cache misses, and evicts the least recently used past its byte budget', async () => {
     const inner = new CountingStore();
-    const cached = new CachedEventStore(inner, 20);
+    const cached = new CachedEventReader(inner, 20);
     expect(await cached.get('ws', 'missing', NOW)).toBeNull();
     expect(await cached.get('ws', 'missing', NOW)).toBeNull();
     expect(inner.reads).toBe(2);
@@ -71,7 +64,7 @@ describe('CachedEventStore', () => {
   it('does not serve an expired event from the cache', async () => {
     const inner = new CountingStore();
     inner.records.set('e', event('e'));
-    const cached = new CachedEventStore(inner);
+    const cached = new CachedEventReader(inner);
     await cached.get('ws', 'e', NOW);
     await cached.get('ws', 'e', NOW + 7200_000);
     expect(inner.reads).toBe(2);

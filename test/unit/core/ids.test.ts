@@ -4,14 +4,18 @@ import {
   API_KEY_PATTERN,
   DELIVERY_ID_PATTERN,
   deliveryIdFor,
+  eventKeyFor,
   generateApiKey,
   generateUuid,
   generateWebhookSecret,
   hashApiKey,
   newDeliveryId,
   newEventId,
+  parseDeliveryId,
   previewApiKey,
+  timeKey,
   WEBHOOK_SECRET_PATTERN,
+  webhookRef,
 } from '../../../functions/core/ids.ts';
 
 const T = Date.parse('2024-05-01T12:00:00.000Z');
@@ -99,70 +103,83 @@ describe('generateUuid', () => {
   });
 });
 
-describe('deliveryIdFor', () => {
-  it('is deterministic for the same time and seed', () => {
-    expect(deliveryIdFor(T, 'ws\nevt\nwh')).toBe(deliveryIdFor(T, 'ws\nevt\nwh'));
+describe('eventKeyFor and deliveryIdFor', () => {
+  const key = (time: number, event = 'evt') => eventKeyFor(time, 'ws', event);
+
+  it('are deterministic for the same inputs', () => {
+    expect(key(T)).toBe(key(T));
+    expect(deliveryIdFor(key(T), 'ws', 'wh')).toBe(deliveryIdFor(key(T), 'ws', 'wh'));
   });
 
-  it('matches DELIVERY_ID_PATTERN', () => {
-    expect(deliveryIdFor(T, 'seed')).toMatch(DELIVERY_ID_PATTERN);
-    expect(deliveryIdFor(0, '')).toMatch(DELIVERY_ID_PATTERN);
-    expect(deliveryIdFor(0, '')).toMatch(/^dlv_0000000000/);
+  it('match the patterns; the delivery id is the event key and the webhook ref', () => {
+    expect(key(T)).toMatch(/^[0-9A-HJKMNP-TV-Z]{20}$/);
+    const id = deliveryIdFor(key(T), 'ws', 'wh');
+    expect(id).toMatch(DELIVERY_ID_PATTERN);
+    expect(id).toBe(`dlv_${key(T)}${webhookRef('ws', 'wh')}`);
+    expect(key(0)).toMatch(/^0000000000/);
   });
 
-  it('encodes the time in its first ten characters, as Crockford base32', () => {
-    expect(deliveryIdFor(1, 'x').slice(4, 14)).toBe('0000000001');
-    expect(deliveryIdFor(32, 'x').slice(4, 14)).toBe('0000000010');
-    expect(deliveryIdFor(31, 'x').slice(4, 14)).toBe('000000000Z');
+  it('encode the time in their first ten characters, as Crockford base32', () => {
+    expect(key(1).slice(0, 10)).toBe('0000000001');
+    expect(key(32).slice(0, 10)).toBe('0000000010');
+    expect(key(31).slice(0, 10)).toBe('000000000Z');
+    expect(timeKey(31)).toBe('000000000Z');
   });
 
-  it('is the same for any same inputs, and matches the pattern', () => {
+  it('parse back: time, event key and webhook ref', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: MAX_TIME }), fc.string(), (time, seed) => {
-        const id = deliveryIdFor(time, seed);
-        expect(id).toMatch(DELIVERY_ID_PATTERN);
-        expect(deliveryIdFor(time, seed)).toBe(id);
+      fc.property(fc.integer({ min: 0, max: MAX_TIME }), fc.string(), fc.string(), (time, event, webhook) => {
+        const id = deliveryIdFor(eventKeyFor(time, 'ws', event), 'ws', webhook);
+        expect(parseDeliveryId(id)).toEqual({
+          eventKey: eventKeyFor(time, 'ws', event),
+          timeMs: time,
+          webhookRef: webhookRef('ws', webhook),
+        });
       }),
     );
+    expect(parseDeliveryId('dlv_short')).toBeNull();
+    expect(parseDeliveryId(`dlv_${'I'.repeat(26)}`)).toBeNull(); // I is not Crockford
   });
 
-  it('differs for different seeds at the same time', () => {
-    fc.assert(
-      fc.property(fc.string(), fc.string(), (a, b) => {
-        fc.pre(a !== b);
-        expect(deliveryIdFor(T, a)).not.toBe(deliveryIdFor(T, b));
-      }),
-    );
-    expect(deliveryIdFor(T, 'ws\nevt_1\nwh_1')).not.toBe(deliveryIdFor(T, 'ws\nevt_1\nwh_2'));
+  it('differ for different events, webhooks and workspaces', () => {
+    expect(key(T, 'evt_1')).not.toBe(key(T, 'evt_2'));
+    expect(eventKeyFor(T, 'ws_a', 'evt')).not.toBe(eventKeyFor(T, 'ws_b', 'evt'));
+    expect(deliveryIdFor(key(T), 'ws', 'wh_1')).not.toBe(deliveryIdFor(key(T), 'ws', 'wh_2'));
+    expect(webhookRef('ws_a', 'wh')).not.toBe(webhookRef('ws_b', 'wh'));
   });
 
-  it('sorts by time: t1 < t2 implies id1 < id2, whatever the seeds', () => {
+  it('sort by time: t1 < t2 implies id1 < id2, whatever the event and webhook', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: MAX_TIME }),
         fc.integer({ min: 0, max: MAX_TIME }),
         fc.string(),
         fc.string(),
-        (t1, t2, s1, s2) => {
+        (t1, t2, e1, e2) => {
           fc.pre(t1 !== t2);
           const [early, late] = t1 < t2 ? [t1, t2] : [t2, t1];
-          expect(deliveryIdFor(early, s1) < deliveryIdFor(late, s2)).toBe(true);
+          expect(deliveryIdFor(key(early, e1), 'ws', 'a') < deliveryIdFor(key(late, e2), 'ws', 'b')).toBe(
+            true,
+          );
         },
       ),
     );
+    expect(key(T, 'zzz') < key(T + 1, 'aaa')).toBe(true);
   });
 
-  it('sorts adjacent milliseconds', () => {
-    expect(deliveryIdFor(T, 'zzz') < deliveryIdFor(T + 1, 'aaa')).toBe(true);
+  it('sort a delivery by its event first: an event’s deliveries are adjacent', () => {
+    const [a, b] = [key(T, 'evt_a'), key(T, 'evt_b')].sort();
+    expect(deliveryIdFor(a ?? '', 'ws', 'wh_z') < deliveryIdFor(b ?? '', 'ws', 'wh_0')).toBe(true);
   });
 });
 
 describe('newDeliveryId and newEventId', () => {
   it('newDeliveryId matches the pattern, carries the time and is random', () => {
-    const ids = Array.from({ length: 100 }, () => newDeliveryId(T));
+    const ids = Array.from({ length: 100 }, () => newDeliveryId(T, 'ws', 'wh'));
     for (const id of ids) {
       expect(id).toMatch(DELIVERY_ID_PATTERN);
-      expect(id.slice(0, 14)).toBe(deliveryIdFor(T, 'x').slice(0, 14));
+      expect(id.slice(4, 14)).toBe(timeKey(T));
+      expect(parseDeliveryId(id)?.webhookRef).toBe(webhookRef('ws', 'wh'));
     }
     expect(new Set(ids).size).toBe(100);
   });
@@ -171,7 +188,7 @@ describe('newDeliveryId and newEventId', () => {
     const ids = Array.from({ length: 100 }, () => newEventId(T));
     for (const id of ids) {
       expect(id).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
-      expect(id.slice(4, 14)).toBe(deliveryIdFor(T, 'x').slice(4, 14));
+      expect(id.slice(4, 14)).toBe(timeKey(T));
     }
     expect(new Set(ids).size).toBe(100);
     expect(newEventId(T) < newEventId(T + 1)).toBe(true);

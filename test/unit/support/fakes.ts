@@ -1,26 +1,76 @@
 /**
- * Tiny in-memory implementations of the core ports, for the unit tests of fan-out and dispatch.
- * They keep the conditional-write semantics the ports document, and nothing more.
+ * In-memory implementations of the core ports, for the unit tests of fan-out, dispatch and the
+ * delivery log. They keep the conditional-write semantics the ports document, and they behave like
+ * the real adapters in time: every call completes asynchronously (a task later), so a caller that
+ * forgets to await a write sees it missing; and any call can be told to fail or to wait first.
  */
 import type { AttemptOutcome } from '../../../functions/core/attempt.ts';
 import type {
-  DeliveryMessage,
-  DeliveryRecord,
-  DeliveryStatus,
-  EventRecord,
-} from '../../../functions/core/deliveries.ts';
-import type {
-  DeliveryPage,
+  DeliveryLog,
   DeliveryQueue,
-  DeliveryStore,
+  DeliveryQueueControl,
   EventStore,
+  Page,
   Sender,
   WebhookStore,
 } from '../../../functions/core/ports.ts';
-import type { WebhookRecord } from '../../../functions/core/webhooks.ts';
+import {
+  type DeliveryMessage,
+  type DeliveryRow,
+  deliveryIdOfRow,
+  type EventClaim,
+  type EventItem,
+  type WebhookRecord,
+} from '../../../functions/core/records.ts';
 
 export const WORKSPACE = 'ws_1';
 export const SECRET = 'whsec_00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+
+/** Resolves a task later, like a network round trip would. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Faults to inject into a fake: the next `times` calls of `method` throw `error` (or resolve after
+ * `delayMs`). Every fake has one, as `faults`.
+ */
+export class Faults {
+  private readonly planned = new Map<string, { times: number; error?: Error; delayMs?: number }[]>();
+  readonly calls = new Map<string, number>();
+
+  failNext(method: string, times = 1, error = new Error(`${method} failed (injected)`)): this {
+    this.list(method).push({ times, error });
+    return this;
+  }
+
+  delayNext(method: string, delayMs: number, times = 1): this {
+    this.list(method).push({ times, delayMs });
+    return this;
+  }
+
+  count(method: string): number {
+    return this.calls.get(method) ?? 0;
+  }
+
+  async enter(method: string): Promise<void> {
+    this.calls.set(method, this.count(method) + 1);
+    await tick();
+    const next = this.planned.get(method)?.[0];
+    if (!next) return;
+    next.times--;
+    if (next.times <= 0) this.planned.get(method)?.shift();
+    if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
+    if (next.error) throw next.error;
+  }
+
+  private list(method: string) {
+    let list = this.planned.get(method);
+    if (!list) {
+      list = [];
+      this.planned.set(method, list);
+    }
+    return list;
+  }
+}
 
 export function webhookRecord(overrides: Partial<WebhookRecord> = {}): WebhookRecord {
   return {
@@ -38,46 +88,31 @@ export function webhookRecord(overrides: Partial<WebhookRecord> = {}): WebhookRe
   };
 }
 
-export function deliveryRecord(overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
-  return {
-    webhook_id: 'wh_1',
-    id: 'dlv_01HZZZZZZZZZZZZZZZZZZZZZZZ',
-    workspace_id: WORKSPACE,
-    event_type: 'lookup.completed',
-    event_id: 'evt_1',
-    status: 'pending',
-    attempts: 0,
-    response_status: null,
-    response_body: null,
-    error: null,
-    last_attempt_at: null,
-    next_attempt_at: '2024-01-01T00:00:00.000Z',
-    created_at: '2024-01-01T00:00:00.000Z',
-    expires_at: 1_900_000_000,
-    ...overrides,
-  };
-}
-
 export class FakeWebhookStore implements WebhookStore {
   readonly items = new Map<string, WebhookRecord>();
+  readonly faults = new Faults();
 
   constructor(records: WebhookRecord[] = []) {
     for (const record of records) this.items.set(`${record.workspace_id}/${record.id}`, record);
   }
 
   async list(workspaceId: string): Promise<WebhookRecord[]> {
+    await this.faults.enter('list');
     return [...this.items.values()].filter((record) => record.workspace_id === workspaceId);
   }
 
   async get(workspaceId: string, id: string): Promise<WebhookRecord | null> {
+    await this.faults.enter('get');
     return this.items.get(`${workspaceId}/${id}`) ?? null;
   }
 
   async create(record: WebhookRecord): Promise<void> {
+    await this.faults.enter('create');
     this.items.set(`${record.workspace_id}/${record.id}`, record);
   }
 
   async update(record: WebhookRecord): Promise<boolean> {
+    await this.faults.enter('update');
     const key = `${record.workspace_id}/${record.id}`;
     if (!this.items.has(key)) return false;
     this.items.set(key, record);
@@ -85,116 +120,182 @@ export class FakeWebhookStore implements WebhookStore {
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {
+    await this.faults.enter('delete');
     return this.items.delete(`${workspaceId}/${id}`);
   }
 }
 
 export class FakeEventStore implements EventStore {
-  readonly items = new Map<string, EventRecord>();
-  markFannedOutCalls = 0;
+  readonly claims = new Map<string, EventClaim>();
+  readonly items = new Map<string, EventItem>();
+  readonly faults = new Faults();
 
-  constructor(records: EventRecord[] = []) {
-    for (const record of records) this.items.set(`${record.workspace_id}/${record.id}`, record);
-  }
-
-  async putIfAbsent(record: EventRecord): Promise<{ record: EventRecord; created: boolean }> {
-    const key = `${record.workspace_id}/${record.id}`;
-    const existing = this.items.get(key);
-    if (existing) return { record: existing, created: false };
-    this.items.set(key, record);
-    return { record, created: true };
-  }
-
-  async get(workspaceId: string, id: string): Promise<EventRecord | null> {
-    return this.items.get(`${workspaceId}/${id}`) ?? null;
-  }
-
-  async markFannedOut(workspaceId: string, id: string, at: string): Promise<void> {
-    this.markFannedOutCalls++;
-    const key = `${workspaceId}/${id}`;
-    const existing = this.items.get(key);
-    if (existing) this.items.set(key, { ...existing, fanned_out_at: at });
-  }
-
-  async renewLease(
-    workspaceId: string,
-    id: string,
-    seenLeaseUntil: number | undefined,
-    leaseUntil: number,
-  ): Promise<boolean> {
-    const key = `${workspaceId}/${id}`;
-    const existing = this.items.get(key);
-    if (!existing || existing.fanned_out_at !== undefined || existing.fanout_lease_until !== seenLeaseUntil) {
-      return false;
-    }
-    this.items.set(key, { ...existing, fanout_lease_until: leaseUntil });
+  async claim(claim: EventClaim): Promise<boolean> {
+    await this.faults.enter('claim');
+    const key = `${claim.workspace_id}/${claim.id}`;
+    if (this.claims.has(key)) return false;
+    this.claims.set(key, claim);
     return true;
   }
 
-  async getMany(workspaceId: string, ids: string[]): Promise<Map<string, EventRecord>> {
-    const found = new Map<string, EventRecord>();
-    for (const id of ids) {
-      const record = this.items.get(`${workspaceId}/${id}`);
-      if (record) found.set(id, record);
+  async getClaim(workspaceId: string, eventId: string): Promise<EventClaim | null> {
+    await this.faults.enter('getClaim');
+    return this.claims.get(`${workspaceId}/k#${eventId}`) ?? null;
+  }
+
+  async renewLease(workspaceId: string, eventId: string, seen: number, leaseUntil: number): Promise<boolean> {
+    await this.faults.enter('renewLease');
+    const key = `${workspaceId}/k#${eventId}`;
+    const existing = this.claims.get(key);
+    if (!existing || existing.done || existing.lease_until !== seen) return false;
+    this.claims.set(key, { ...existing, lease_until: leaseUntil });
+    return true;
+  }
+
+  async markDone(workspaceId: string, eventId: string): Promise<void> {
+    await this.faults.enter('markDone');
+    const key = `${workspaceId}/k#${eventId}`;
+    const existing = this.claims.get(key);
+    if (existing) this.claims.set(key, { ...existing, done: true });
+  }
+
+  async put(item: EventItem): Promise<void> {
+    await this.faults.enter('put');
+    this.items.set(`${item.workspace_id}/${item.id}`, item);
+  }
+
+  async get(workspaceId: string, eventKey: string): Promise<EventItem | null> {
+    await this.faults.enter('get');
+    return this.items.get(`${workspaceId}/e#${eventKey}`) ?? null;
+  }
+
+  async getMany(workspaceId: string, eventKeys: string[]): Promise<Map<string, EventItem>> {
+    await this.faults.enter('getMany');
+    const found = new Map<string, EventItem>();
+    for (const key of eventKeys) {
+      const item = this.items.get(`${workspaceId}/e#${key}`);
+      if (item) found.set(key, item);
     }
     return found;
   }
+
+  async page(
+    workspaceId: string,
+    options: { atOrBelow?: string; from?: string; limit: number; next?: string },
+  ): Promise<Page<EventItem>> {
+    await this.faults.enter('page');
+    const all = [...this.items.values()]
+      .filter((item) => item.workspace_id === workspaceId)
+      .filter((item) => options.atOrBelow === undefined || item.id.slice(2) <= options.atOrBelow)
+      .filter((item) => options.from === undefined || item.id.slice(2) >= options.from)
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+    const start = Number(options.next ?? 0);
+    const slice = all.slice(start, start + options.limit);
+    return {
+      items: slice,
+      next: start + options.limit < all.length ? String(start + options.limit) : null,
+      position: slice.at(-1)?.id ?? null,
+    };
+  }
 }
 
-export class FakeDeliveryStore implements DeliveryStore {
-  readonly items = new Map<string, DeliveryRecord>();
-  createCalls = 0;
-  readonly saved: DeliveryRecord[] = [];
+export class FakeDeliveryLog implements DeliveryLog {
+  readonly items = new Map<string, DeliveryRow>();
+  readonly faults = new Faults();
+  /** Rows appendAll leaves unwritten (as BatchWriteItem's UnprocessedItems would), for the next calls. */
+  unprocessed: ((row: DeliveryRow) => boolean) | undefined;
 
-  constructor(records: DeliveryRecord[] = []) {
-    for (const record of records) this.items.set(`${record.webhook_id}/${record.id}`, record);
+  constructor(rows: DeliveryRow[] = []) {
+    for (const row of rows) this.items.set(`${row.webhook_id}/${row.id}`, row);
   }
 
-  async createIfAbsent(record: DeliveryRecord): Promise<boolean> {
-    this.createCalls++;
-    const key = `${record.webhook_id}/${record.id}`;
+  async append(row: DeliveryRow): Promise<boolean> {
+    await this.faults.enter('append');
+    const key = `${row.webhook_id}/${row.id}`;
     if (this.items.has(key)) return false;
-    this.items.set(key, record);
+    this.items.set(key, row);
     return true;
   }
 
-  async get(webhookId: string, id: string): Promise<DeliveryRecord | null> {
-    return this.items.get(`${webhookId}/${id}`) ?? null;
+  async appendAll(rows: DeliveryRow[]): Promise<DeliveryRow[]> {
+    await this.faults.enter('appendAll');
+    const failed: DeliveryRow[] = [];
+    for (const row of rows) {
+      if (this.unprocessed?.(row)) failed.push(row);
+      else this.items.set(`${row.webhook_id}/${row.id}`, row);
+    }
+    return failed;
   }
 
-  async saveAttempt(record: DeliveryRecord, expectedAttempts: number): Promise<boolean> {
-    const key = `${record.webhook_id}/${record.id}`;
-    const existing = this.items.get(key);
-    if (!existing || existing.attempts !== expectedAttempts) return false;
-    this.items.set(key, record);
-    this.saved.push(record);
-    return true;
+  async latest(webhookId: string, deliveryId: string): Promise<DeliveryRow | null> {
+    await this.faults.enter('latest');
+    return this.rowsOf(webhookId, deliveryId)[0] ?? null;
   }
 
-  async list(
+  async rows(webhookId: string, deliveryId: string): Promise<DeliveryRow[]> {
+    await this.faults.enter('rows');
+    return this.rowsOf(webhookId, deliveryId);
+  }
+
+  async page(
     webhookId: string,
-    options: { limit: number; status?: DeliveryStatus; before?: string; nowMs: number },
-  ): Promise<DeliveryPage> {
-    const items = [...this.items.values()]
-      .filter((record) => record.webhook_id === webhookId)
-      .filter((record) => options.status === undefined || record.status === options.status)
-      .sort((a, b) => (a.id < b.id ? 1 : -1))
-      .slice(0, options.limit);
-    return { items, nextCursor: null };
+    options: { before?: string; eventType?: string; limit: number; next?: string },
+  ): Promise<Page<DeliveryRow>> {
+    await this.faults.enter('page');
+    const all = [...this.items.values()]
+      .filter((row) => row.webhook_id === webhookId)
+      .filter((row) => options.before === undefined || row.id < options.before)
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+    const start = Number(options.next ?? 0);
+    const slice = all.slice(start, start + options.limit);
+    return {
+      // Like a FilterExpression: applied after the limit, so a page can come back short.
+      items: slice.filter((row) => options.eventType === undefined || row.event_type === options.eventType),
+      next: start + options.limit < all.length ? String(start + options.limit) : null,
+      position: slice.at(-1)?.id ?? null,
+    };
+  }
+
+  /** A delivery's rows, newest first. */
+  rowsOf(webhookId: string, deliveryId: string): DeliveryRow[] {
+    return [...this.items.values()]
+      .filter((row) => row.webhook_id === webhookId && deliveryIdOfRow(row) === deliveryId)
+      .sort((a, b) => b.seq - a.seq);
   }
 }
 
 export class FakeDeliveryQueue implements DeliveryQueue {
   readonly messages: DeliveryMessage[] = [];
-  /** Number of upcoming enqueue calls that throw (to simulate an interrupted run). */
-  failNext = 0;
+  readonly faults = new Faults();
+  /** Messages the queue refuses (as SendMessageBatch's per-entry failures). */
+  refuse: ((message: DeliveryMessage) => boolean) | undefined;
 
-  async enqueue(messages: DeliveryMessage[]): Promise<void> {
-    if (this.failNext > 0) {
-      this.failNext--;
-      throw new Error('queue unavailable');
-    }
-    this.messages.push(...messages);
+  async send(messages: DeliveryMessage[]): Promise<number[]> {
+    await this.faults.enter('send');
+    const failed: number[] = [];
+    messages.forEach((message, index) => {
+      if (this.refuse?.(message)) failed.push(index);
+      else this.messages.push(message);
+    });
+    return failed;
+  }
+}
+
+export class FakeQueueControl implements DeliveryQueueControl {
+  readonly hidden: { handle: string; delaySeconds: number }[] = [];
+  readonly deadLettered: { handle: string; body: string; reason: string }[] = [];
+  readonly faults = new Faults();
+
+  async retryLater(items: { handle: string; delaySeconds: number }[]): Promise<string[]> {
+    await this.faults.enter('retryLater');
+    this.hidden.push(...items);
+    return [];
+  }
+
+  async deadLetter(items: { handle: string; body: string; reason: string }[]): Promise<string[]> {
+    await this.faults.enter('deadLetter');
+    this.deadLettered.push(...items);
+    return [];
   }
 }
 
@@ -213,6 +314,7 @@ export class FakeSender implements Sender {
     body: string;
   }): Promise<AttemptOutcome> {
     this.requests.push(request);
+    await tick();
     const outcome = this.outcomes[Math.min(this.requests.length - 1, this.outcomes.length - 1)];
     if (!outcome) throw new Error('FakeSender has no outcome configured');
     return outcome;
