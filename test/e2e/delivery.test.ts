@@ -1,6 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { createLocalCertificate } from '../../local/certificates.ts';
 import { verifyEncrataSignature } from '../../scripts/verify.ts';
@@ -77,6 +82,34 @@ describe('event pipeline against the local stack', () => {
     }[];
   }
 
+  interface Attempt {
+    attempt: number;
+    started_at: string;
+    duration_ms: number;
+    status_code: number | null;
+    next_attempt_at: string | null;
+  }
+  /** The delivery's attempt history as the API records it, oldest first. */
+  async function attemptsOf(deliveryId: string): Promise<Attempt[]> {
+    const res = await api('GET', `/api/webhooks/deliveries/attempts?delivery_id=${deliveryId}`);
+    expect(res.status).toBe(200);
+    return [...(res.json as Attempt[])].reverse();
+  }
+
+  /** Whether every message of the events queue was handled (none waiting, none in flight). */
+  async function eventsQueueDrained(): Promise<true | undefined> {
+    const res = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.info.events_queue_url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const a = res.Attributes ?? {};
+    return a.ApproximateNumberOfMessages === '0' && a.ApproximateNumberOfMessagesNotVisible === '0'
+      ? true
+      : undefined;
+  }
+
   const settled = (webhookId: string, status: string) =>
     eventually(async () => {
       const list = await deliveries(webhookId);
@@ -139,7 +172,17 @@ describe('event pipeline against the local stack', () => {
     await publish('credits.low', { balance: 5, threshold: 10 });
     await settled(a.id, 'success');
     await settled(b.id, 'success');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Fan-out decided once, for good: the workspace's log lists this event's deliveries, and only
+    // a's and b's. So the others can never get it; no waiting is needed to know it.
+    const forEvent = await eventually(async () => {
+      const all = (await api('GET', '/api/webhooks/deliveries?event_type=credits.low&limit=250')).json as {
+        webhook_id: string;
+        payload: { data: { balance: number } };
+      }[];
+      const mine = all.filter((d) => d.payload.data.balance === 5);
+      return mine.length >= 2 ? mine : undefined;
+    });
+    expect(forEvent.map((d) => d.webhook_id).sort()).toEqual([a.id, b.id].sort());
     expect(receiver.received('/fan-a')).toHaveLength(1);
     expect(receiver.received('/fan-b')).toHaveLength(1);
     expect(receiver.received('/fan-unsubscribed')).toHaveLength(0);
@@ -158,17 +201,48 @@ describe('event pipeline against the local stack', () => {
     await changesApplied();
     await publish('lookup.completed', { email: 'r@b.c', lookup_id: 'lu_retry' });
     const [logged] = await settled(hook.id, 'success');
-    const attempts = receiver.received('/flaky');
-    expect(attempts).toHaveLength(3);
-    expect(new Set(attempts.map((a) => a.headers['x-encrata-delivery'])).size).toBe(1);
-    expect(new Set(attempts.map((a) => a.body)).size).toBe(1);
-    // Schedule 1 s, 1 s with ±20 % jitter; the local poller adds up to its long-poll wait.
-    for (let i = 1; i < attempts.length; i++) {
-      const gap = (attempts[i]?.at ?? 0) - (attempts[i - 1]?.at ?? 0);
-      expect(gap).toBeGreaterThanOrEqual(750);
-      expect(gap).toBeLessThan(4000);
-    }
+    const requests = receiver.received('/flaky');
+    expect(requests).toHaveLength(3);
+    expect(new Set(requests.map((a) => a.headers['x-encrata-delivery'])).size).toBe(1);
+    expect(new Set(requests.map((a) => a.body)).size).toBe(1);
     expect(logged).toMatchObject({ attempts: 3, response_status: 200, status: 'success' });
+    // Three rows in the attempt history, each retry made no sooner than the one before scheduled it.
+    const history = await attemptsOf(logged?.id ?? '');
+    expect(history.map((a) => [a.attempt, a.status_code])).toEqual([
+      [1, 500],
+      [2, 500],
+      [3, 200],
+    ]);
+    for (let i = 1; i < history.length; i++) {
+      const due = Date.parse(history[i - 1]?.next_attempt_at ?? '');
+      // Schedule 1 s, 1 s: the delay is counted from the end of the previous attempt.
+      expect(due - Date.parse(history[i - 1]?.started_at ?? '')).toBeGreaterThanOrEqual(1000);
+      expect(Date.parse(history[i]?.started_at ?? '')).toBeGreaterThanOrEqual(due);
+    }
+    expect(history[2]?.next_attempt_at).toBeNull();
+  });
+
+  it('lists a delivery as pending, with no attempts, from fan-out until its first attempt is recorded', async () => {
+    const hook = await createWebhook('/slow-first', ['monitor.run.completed'], () => ({
+      status: 200,
+      delayMs: 2500,
+    }));
+    await changesApplied();
+    await publish('monitor.run.completed', {
+      monitor_id: 'm1',
+      monitor_name: 'weekly',
+      run_id: 'r1',
+      total_records: 10,
+      changes_detected: 2,
+      credits_used: 1,
+    });
+    // The receiver holds the request: the attempt is under way, nothing is recorded yet.
+    await eventually(async () => (receiver.received('/slow-first').length ? true : undefined));
+    const [listed] = await deliveries(hook.id);
+    expect(listed).toMatchObject({ status: 'pending', attempts: 0, response_status: null });
+    expect(await attemptsOf(listed?.id ?? '')).toEqual([]);
+    const [done] = await settled(hook.id, 'success');
+    expect(done?.id).toBe(listed?.id);
   });
 
   it('gives up after exactly the scheduled attempts: failed, and the message in the DLQ', async () => {
@@ -179,9 +253,8 @@ describe('event pipeline against the local stack', () => {
     await changesApplied();
     await publish('credits.exhausted', { balance: 0 });
     const [logged] = await settled(hook.id, 'failed');
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(receiver.received('/always-500')).toHaveLength(3);
     expect(logged).toMatchObject({ attempts: 3, response_status: 500 });
+    expect((await attemptsOf(logged?.id ?? '')).map((a) => a.status_code)).toEqual([500, 500, 500]);
     const dead = await eventually(async () => {
       const res = await sqs.send(
         new ReceiveMessageCommand({
@@ -194,6 +267,8 @@ describe('event pipeline against the local stack', () => {
       return res.Messages?.find((m) => JSON.parse(m.Body ?? '{}').delivery_id === logged?.id);
     });
     expect(dead.MessageAttributes?.reason?.StringValue).toBe('gave up after 3 attempts');
+    // Its message is in the DLQ, so no attempt can follow: exactly the scheduled three were made.
+    expect(receiver.received('/always-500')).toHaveLength(3);
   });
 
   it('honours Retry-After on 429', async () => {
@@ -202,9 +277,16 @@ describe('event pipeline against the local stack', () => {
     );
     await changesApplied();
     await publish('lookup.completed', { email: 'busy@b.c', lookup_id: 'lu_busy' });
-    await settled(hook.id, 'success');
-    const [first, second] = receiver.received('/busy');
-    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(2900);
+    const [logged] = await settled(hook.id, 'success');
+    const [first, second] = await attemptsOf(logged?.id ?? '');
+    expect(first?.status_code).toBe(429);
+    // Retry-After: 3 beats the schedule's 1 s, and the retry waited for it.
+    const due = Date.parse(first?.next_attempt_at ?? '');
+    // (duration_ms is rounded to the millisecond; next_attempt_at is not)
+    expect(
+      Math.abs(due - Date.parse(first?.started_at ?? '') - (first?.duration_ms ?? 0) - 3000),
+    ).toBeLessThanOrEqual(1);
+    expect(Date.parse(second?.started_at ?? '')).toBeGreaterThanOrEqual(due);
   });
 
   it('delivers an event id published twice only once', async () => {
@@ -213,7 +295,8 @@ describe('event pipeline against the local stack', () => {
     await publish('lookup.completed', { email: 'd@b.c', lookup_id: 'lu_d' }, 'producer-key-1');
     await publish('lookup.completed', { email: 'd@b.c', lookup_id: 'lu_d' }, 'producer-key-1');
     await settled(hook.id, 'success');
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Both publications were handled by fan-out once the events queue holds neither.
+    await eventually(eventsQueueDrained);
     expect(receiver.received('/dedupe')).toHaveLength(1);
     expect(await deliveries(hook.id)).toHaveLength(1);
   });
