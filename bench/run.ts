@@ -497,6 +497,13 @@ async function coldInitSamples(ws: Workspace): Promise<FunctionSample[]> {
     'keys-create': () => httpEvent('POST', '/api/keys', { name: 'cold' }),
     'keys-list': () => httpEvent('GET', '/api/keys'),
     'keys-revoke': async () => httpEvent('DELETE', `/api/keys?id=${await newKeyId()}`),
+    'keys-update': async () => httpEvent('PUT', '/api/keys', { id: await newKeyId(), name: 'renamed' }),
+    'keys-status': async () => httpEvent('PATCH', `/api/keys?id=${await newKeyId()}&action=disable`),
+    'keys-limit': () => httpEvent('POST', '/api/keys/limit', { id: 'x', credit_limit: 5 }),
+    'deliveries-attempts': async () => {
+      const test = await api(ws.key, 'POST', '/api/webhooks/test', { id: hook });
+      return httpEvent('GET', `/api/webhooks/deliveries/attempts?delivery_id=${test.json.delivery_id}`);
+    },
   };
   const eventBody = (i: number) =>
     JSON.stringify({
@@ -524,17 +531,12 @@ async function coldInitSamples(ws: Workspace): Promise<FunctionSample[]> {
     if (!messages.length) throw new Error('no delivery message for the cold init sample');
     return toSqsEvent(messages, queue('deliveries').arn);
   };
-  const routeHandlers = [...new Set(ROUTES.map((route) => route.handler))];
   return [
-    ...routeHandlers.map((name) => {
-      const route = ROUTES.find((r) => r.handler === name);
-      return {
-        name,
-        entry: `functions/api/${name}.ts`,
-        event: async () =>
-          (requests[name] ?? (() => httpEvent(route?.method ?? 'GET', route?.path ?? '/')))(),
-      };
-    }),
+    ...ROUTES.map((route) => ({
+      name: route.name,
+      entry: `functions/api/${route.name}.ts`,
+      event: async () => (requests[route.name] ?? (() => httpEvent(route.method, `/api${route.path}`)))(),
+    })),
     { name: 'fallback', entry: 'functions/api/fallback.ts', event: () => requests.fallback?.() },
     {
       name: 'fanout',

@@ -1,124 +1,83 @@
 /**
- * The one route table: the CDK stack makes an HTTP API route and a function per entry, and the
- * local stack's API Gateway emulation dispatches with it. Each handler is `functions/api/<handler>.ts`.
+ * The one route table: one declaration per endpoint (functions/routes/<name>.ts), each mounted under
+ * every API prefix. The CDK stack makes one function per declaration and one HTTP API route per
+ * (prefix, declaration), with grants from its declared access; the local stack's API Gateway
+ * emulation dispatches with it; the OpenAPI document is generated from it. Pure data.
  */
-import type { TableName } from './resources.ts';
+import { route as deliveriesAttempts } from './routes/deliveries-attempts.ts';
+import { route as deliveriesList } from './routes/deliveries-list.ts';
+import { route as health } from './routes/health.ts';
+import { route as keysCreate } from './routes/keys-create.ts';
+import { route as keysLimit } from './routes/keys-limit.ts';
+import { route as keysList } from './routes/keys-list.ts';
+import { route as keysRevoke } from './routes/keys-revoke.ts';
+import { route as keysStatus } from './routes/keys-status.ts';
+import { route as keysUpdate } from './routes/keys-update.ts';
+import { route as openapi } from './routes/openapi.ts';
+import type { HttpMethod, RouteSpec } from './routes/route.ts';
+import { route as webhooksCreate } from './routes/webhooks-create.ts';
+import { route as webhooksDelete } from './routes/webhooks-delete.ts';
+import { route as webhooksGet } from './routes/webhooks-get.ts';
+import { route as webhooksTest } from './routes/webhooks-test.ts';
+import { route as webhooksUpdate } from './routes/webhooks-update.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type { HttpMethod, RouteSpec } from './routes/route.ts';
 
-export interface RouteDefinition {
-  method: HttpMethod;
-  path: string;
-  /** File name (without extension) under functions/api/, and the function's logical name. */
-  handler: string;
-  /** Whether the route requires a Bearer API key. */
-  authenticated: boolean;
-  /** DynamoDB tables the handler reads or writes (authentication's own access is added for it). */
-  tables: Partial<Record<TableName, 'read' | 'write'>>;
-  /** Queues the handler sends to. */
-  sends?: ('events' | 'deliveries')[];
-  /** Whether the handler decrypts or encrypts webhook secrets. */
-  usesSecretKey?: boolean;
-  /** Whether the handler makes outbound HTTPS calls (the test endpoint). */
-  outbound?: boolean;
-}
-
-export const ROUTES: readonly RouteDefinition[] = [
-  { method: 'GET', path: '/api/health', handler: 'health', authenticated: false, tables: {} },
-  { method: 'GET', path: '/api/openapi.json', handler: 'openapi', authenticated: false, tables: {} },
-  {
-    method: 'GET',
-    path: '/api/webhooks',
-    handler: 'webhooks-get',
-    authenticated: true,
-    tables: { webhooks: 'read' },
-  },
-  {
-    method: 'POST',
-    path: '/api/webhooks',
-    handler: 'webhooks-create',
-    authenticated: true,
-    tables: { webhooks: 'write' },
-    usesSecretKey: true,
-  },
-  {
-    method: 'PUT',
-    path: '/api/webhooks',
-    handler: 'webhooks-update',
-    authenticated: true,
-    tables: { webhooks: 'write' },
-  },
-  {
-    method: 'DELETE',
-    path: '/api/webhooks',
-    handler: 'webhooks-delete',
-    authenticated: true,
-    tables: { webhooks: 'write' },
-  },
-  {
-    method: 'POST',
-    path: '/api/webhooks/test',
-    handler: 'webhooks-test',
-    authenticated: true,
-    tables: { webhooks: 'read', deliveries: 'write' },
-    usesSecretKey: true,
-    outbound: true,
-  },
-  {
-    method: 'GET',
-    path: '/api/webhooks/deliveries',
-    handler: 'deliveries-list',
-    authenticated: true,
-    tables: { webhooks: 'read', deliveries: 'read', events: 'read' },
-  },
-  {
-    method: 'GET',
-    path: '/api/webhooks/deliveries/attempts',
-    handler: 'deliveries-attempts',
-    authenticated: true,
-    tables: { webhooks: 'read', deliveries: 'read', events: 'read' },
-  },
-  {
-    method: 'POST',
-    path: '/api/keys',
-    handler: 'keys-create',
-    authenticated: true,
-    tables: { apiKeys: 'write' },
-    sends: ['events'],
-  },
-  {
-    method: 'GET',
-    path: '/api/keys',
-    handler: 'keys-list',
-    authenticated: true,
-    tables: { apiKeys: 'read' },
-  },
-  {
-    method: 'DELETE',
-    path: '/api/keys',
-    handler: 'keys-revoke',
-    authenticated: true,
-    tables: { apiKeys: 'write' },
-    sends: ['events'],
-  },
+export const ROUTES: readonly RouteSpec[] = [
+  health,
+  openapi,
+  webhooksGet,
+  webhooksCreate,
+  webhooksUpdate,
+  webhooksDelete,
+  webhooksTest,
+  deliveriesList,
+  deliveriesAttempts,
+  keysCreate,
+  keysList,
+  keysRevoke,
+  keysUpdate,
+  keysStatus,
+  keysLimit,
 ];
 
-/** Paths under this prefix are rate limited per API key (contract §1). */
-export const RATE_LIMITED_PREFIX = '/api/webhooks';
+/**
+ * Every endpoint is served under each of these (contract §7): the API's own, Encrata's CLI's, and the
+ * CLI's before version 0.10. Authentication, errors and the rate limit are the same under all.
+ */
+export const API_PREFIXES = ['/api', '/api/cli', '/api/agent'] as const;
+export type ApiPrefix = (typeof API_PREFIXES)[number];
+
+/** The prefixes Encrata's CLI calls (where the test endpoint speaks its dialect). */
+export const CLI_PREFIXES: readonly ApiPrefix[] = ['/api/cli', '/api/agent'];
 
 /** The handler for everything the table does not match: 404 for unknown paths, 405 for known ones. */
 export const FALLBACK_HANDLER = 'fallback';
 
+/** A route's full path under a prefix. */
+export const fullPath = (prefix: ApiPrefix, route: Pick<RouteSpec, 'path'>) => `${prefix}${route.path}`;
+
+/** The prefix a request path is under, and the rest of it. */
+export function splitPrefix(path: string): { prefix: ApiPrefix; rest: string } | null {
+  // Longest first: /api/cli/x is under /api/cli, not /api with a path /cli/x.
+  for (const prefix of [...API_PREFIXES].sort((a, b) => b.length - a.length)) {
+    if (path.startsWith(`${prefix}/`)) return { prefix, rest: path.slice(prefix.length) };
+  }
+  return null;
+}
+
 export type RouteMatch =
-  | { kind: 'route'; route: RouteDefinition }
+  | { kind: 'route'; route: RouteSpec; prefix: ApiPrefix }
   | { kind: 'method_not_allowed'; allowed: HttpMethod[] }
   | { kind: 'not_found' };
 
-/** Matches a request the way API Gateway does for this table (exact paths, specific methods). */
+/** Matches a request the way API Gateway does for these routes (exact paths, specific methods). */
 export function matchRoute(method: string, path: string): RouteMatch {
-  const onPath = ROUTES.filter((route) => route.path === path);
+  const split = splitPrefix(path);
+  if (!split) return { kind: 'not_found' };
+  const onPath = ROUTES.filter((route) => route.path === split.rest);
   const route = onPath.find((candidate) => candidate.method === method.toUpperCase());
-  if (route) return { kind: 'route', route };
+  if (route) return { kind: 'route', route, prefix: split.prefix };
   if (onPath.length > 0) return { kind: 'method_not_allowed', allowed: onPath.map((r) => r.method) };
   return { kind: 'not_found' };
 }

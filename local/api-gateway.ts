@@ -74,8 +74,9 @@ export async function invokeApi(request: GatewayRequest): Promise<APIGatewayProx
   }
   const path = new URL(request.url, 'http://localhost').pathname;
   const match = matchRoute(request.method, path);
-  const name = match.kind === 'route' ? match.route.handler : FALLBACK_HANDLER;
-  const routeKey = match.kind === 'route' ? `${match.route.method} ${match.route.path}` : '$default';
+  const name = match.kind === 'route' ? match.route.name : FALLBACK_HANDLER;
+  const routeKey =
+    match.kind === 'route' ? `${match.route.method} ${match.prefix}${match.route.path}` : '$default';
   const handler = API_HANDLERS[name];
   if (!handler) throw new Error(`no handler registered for ${name}`);
   const result = (await handler(

@@ -8,8 +8,11 @@ import * as deliveriesList from '../functions/api/deliveries-list.ts';
 import * as fallback from '../functions/api/fallback.ts';
 import * as health from '../functions/api/health.ts';
 import * as keysCreate from '../functions/api/keys-create.ts';
+import * as keysLimit from '../functions/api/keys-limit.ts';
 import * as keysList from '../functions/api/keys-list.ts';
 import * as keysRevoke from '../functions/api/keys-revoke.ts';
+import * as keysStatus from '../functions/api/keys-status.ts';
+import * as keysUpdate from '../functions/api/keys-update.ts';
 import * as openapi from '../functions/api/openapi.ts';
 import * as webhooksCreate from '../functions/api/webhooks-create.ts';
 import * as webhooksDelete from '../functions/api/webhooks-delete.ts';
@@ -35,6 +38,9 @@ export const API_HANDLERS: Record<string, AnyHandler> = {
   'keys-create': keysCreate.handler,
   'keys-list': keysList.handler,
   'keys-revoke': keysRevoke.handler,
+  'keys-update': keysUpdate.handler,
+  'keys-status': keysStatus.handler,
+  'keys-limit': keysLimit.handler,
   fallback: fallback.handler,
 };
 

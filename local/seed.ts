@@ -1,4 +1,4 @@
-import { buildApiKeyRecord } from '../functions/core/api-keys.ts';
+import { buildApiKeyRecord, isKeyInactive } from '../functions/core/api-keys.ts';
 import { generateUuid, hashApiKey } from '../functions/core/ids.ts';
 import { apiKeyStore } from '../functions/shared/wiring.ts';
 
@@ -14,7 +14,7 @@ export async function ensureApiKey(options: {
   const apiKeys = apiKeyStore();
   const keyHash = hashApiKey(options.key);
   const existing = await apiKeys.findByHash(keyHash);
-  if (existing) return existing.revoked_at === null && existing.workspace_id === options.workspaceId;
+  if (existing) return !isKeyInactive(existing) && existing.workspace_id === options.workspaceId;
   await apiKeys.create(
     buildApiKeyRecord({
       key: options.key,

@@ -1,10 +1,8 @@
-import * as z from 'zod';
 import { VERSION } from '../core/version.ts';
+import { healthOutSchema, route } from '../routes/health.ts';
 import { httpHandler, json } from '../shared/http.ts';
 
-const healthOutSchema = z.object({ status: z.literal('ok'), version: z.string() });
-
 /** GET /api/health — liveness, unauthenticated. */
-export const handler = httpHandler({ authenticated: false }, async () =>
+export const handler = httpHandler(route, async () =>
   json(200, healthOutSchema, { status: 'ok', version: VERSION }),
 );

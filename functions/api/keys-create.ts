@@ -1,10 +1,11 @@
 import { issueApiKey } from '../core/api-key-service.ts';
-import { apiKeyCreatedOutSchema, createApiKeySchema } from '../core/api-keys.ts';
+import { apiKeyCreatedOutSchema } from '../core/api-keys.ts';
+import { route } from '../routes/keys-create.ts';
 import { httpHandler, json } from '../shared/http.ts';
 import { apiKeyPorts } from '../shared/services.ts';
 
 /** POST /api/keys — 201 with the full key, this once; publishes `apikey.created`. */
-export const handler = httpHandler({ body: createApiKeySchema }, async ({ body, caller }) => {
+export const handler = httpHandler(route, async ({ body, caller }) => {
   const { record, key } = await issueApiKey(apiKeyPorts(), {
     workspaceId: caller.workspaceId,
     name: body.name,
@@ -14,6 +15,7 @@ export const handler = httpHandler({ body: createApiKeySchema }, async ({ body, 
     id: record.id,
     name: record.name,
     key,
+    key_prefix: record.key_prefix ?? key.slice(0, 12),
     created_at: record.created_at,
   });
 });

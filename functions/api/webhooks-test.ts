@@ -1,10 +1,11 @@
 import { sendTestWebhook, testWebhookOutSchema } from '../core/test-webhook.ts';
-import { webhookIdSchema } from '../core/webhooks.ts';
+import { route } from '../routes/webhooks-test.ts';
+import { CLI_PREFIXES } from '../routes.ts';
 import { httpHandler, json } from '../shared/http.ts';
 import * as wiring from '../shared/wiring.ts';
 
 /** POST /api/webhooks/test — one signed, synchronous attempt; recorded as a `test` delivery. */
-export const handler = httpHandler({ body: webhookIdSchema }, async ({ body, caller }) =>
+export const handler = httpHandler(route, async ({ body, caller, prefix }) =>
   json(
     200,
     testWebhookOutSchema,
@@ -16,7 +17,7 @@ export const handler = httpHandler({ body: webhookIdSchema }, async ({ body, cal
         sender: wiring.sender(),
       },
       caller,
-      body.id,
+      { ...body, dialect: CLI_PREFIXES.includes(prefix) ? 'cli' : 'api' },
       Date.now,
     ),
   ),

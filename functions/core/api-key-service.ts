@@ -1,13 +1,43 @@
-import { type ApiKeyRecord, buildApiKeyRecord, type Caller } from './api-keys.ts';
-import { NotFoundError } from './errors.ts';
+import { type ApiKeyRecord, buildApiKeyRecord, type Caller, isKeyInactive } from './api-keys.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import { generateApiKey, generateUuid, hashApiKey } from './ids.ts';
 import type { ApiKeyStore, EventPublisher } from './ports.ts';
-import { buildEventMessage } from './publish.ts';
+import { buildSystemEventMessage } from './publish.ts';
 import { sortNewestFirst } from './webhook-service.ts';
 
 export interface ApiKeyServicePorts {
   apiKeys: ApiKeyStore;
   publisher: EventPublisher;
+}
+
+/** Why a key stopped working, as `apikey.revoked` tells it (its `reason`). */
+export type RevokeReason = 'revoked' | 'deleted' | 'disabled';
+
+async function publishRevoked(
+  ports: ApiKeyServicePorts,
+  record: ApiKeyRecord,
+  reason: RevokeReason,
+  at: string,
+  now: Date,
+): Promise<void> {
+  await ports.publisher.publish(
+    buildSystemEventMessage(
+      {
+        workspaceId: record.workspace_id,
+        event: 'apikey.revoked',
+        // One id per stop (a retry of the same request publishes the same id: delivered once).
+        id: `apikey.revoked:${record.id}:${reason}:${at}`,
+        data: {
+          key_id: record.id,
+          name: record.name,
+          key_preview: record.key_preview,
+          revoked_at: at,
+          reason,
+        },
+      },
+      now,
+    ),
+  );
 }
 
 /**
@@ -31,7 +61,7 @@ export async function issueApiKey(
   await ports.apiKeys.create(record);
   try {
     await ports.publisher.publish(
-      buildEventMessage(
+      buildSystemEventMessage(
         {
           workspaceId: record.workspace_id,
           event: 'apikey.created',
@@ -42,7 +72,7 @@ export async function issueApiKey(
       ),
     );
   } catch (error) {
-    await ports.apiKeys.revoke(record.key_hash, options.now.toISOString()).catch(() => undefined);
+    await ports.apiKeys.revoke(record.key_hash, options.now.toISOString(), 'revoked').catch(() => undefined);
     throw error;
   }
   return { record, key };
@@ -55,10 +85,17 @@ export async function listApiKeys(
   return sortNewestFirst(await ports.apiKeys.listByWorkspace(caller.workspaceId));
 }
 
+/** A key of the caller's workspace; any other id (another workspace's included) is a 404. */
+async function requireKey(ports: Pick<ApiKeyServicePorts, 'apiKeys'>, caller: Caller, id: string) {
+  const record = await ports.apiKeys.findById(caller.workspaceId, id);
+  if (!record) throw new NotFoundError('API key not found');
+  return record;
+}
+
 /**
- * Revokes a key of the caller's workspace (refused from the next request on). Idempotent, and the
- * event is published on every call (its id is fixed, so fan-out delivers it once): a client that
- * retries after a failed publish gets the event out.
+ * Revokes a key of the caller's workspace (refused from the next request on, for good). Idempotent:
+ * a retry finds it revoked and publishes the same event again (same id, so delivered once), which
+ * gets the event out when the first call's publish failed.
  */
 export async function revokeApiKey(
   ports: ApiKeyServicePorts,
@@ -66,24 +103,65 @@ export async function revokeApiKey(
   id: string,
   now: Date,
 ): Promise<void> {
-  const existing = await ports.apiKeys.findById(caller.workspaceId, id);
-  if (!existing) throw new NotFoundError('API key not found');
-  const revoked = (await ports.apiKeys.revoke(existing.key_hash, now.toISOString())) ?? existing;
-  const revokedAt = revoked.revoked_at ?? now.toISOString();
-  await ports.publisher.publish(
-    buildEventMessage(
-      {
-        workspaceId: revoked.workspace_id,
-        event: 'apikey.revoked',
-        id: `apikey.revoked:${revoked.id}`,
-        data: {
-          key_id: revoked.id,
-          name: revoked.name,
-          key_preview: revoked.key_preview,
-          revoked_at: revokedAt,
-        },
-      },
-      now,
-    ),
+  const existing = await requireKey(ports, caller, id);
+  const revoked = (await ports.apiKeys.revoke(existing.key_hash, now.toISOString(), 'revoked')) ?? existing;
+  // Half-way through a deletion (which reported it): the delete's retry finishes that job.
+  if (revoked.revoked_reason === 'deleted') return;
+  await publishRevoked(ports, revoked, 'revoked', revoked.revoked_at ?? now.toISOString(), now);
+}
+
+/**
+ * Deletes a key for good: revoked at once, its stop reported when it was still active, then gone
+ * from the list. A retry after a failure part-way finishes the job (and publishes the same event).
+ */
+export async function deleteApiKey(
+  ports: ApiKeyServicePorts,
+  caller: Caller,
+  id: string,
+  now: Date,
+): Promise<void> {
+  const existing = await requireKey(ports, caller, id);
+  const wasActive = !isKeyInactive(existing) || existing.revoked_reason === 'deleted';
+  const revoked = (await ports.apiKeys.revoke(existing.key_hash, now.toISOString(), 'deleted')) ?? existing;
+  if (wasActive)
+    await publishRevoked(ports, revoked, 'deleted', revoked.revoked_at ?? now.toISOString(), now);
+  await ports.apiKeys.remove(existing);
+}
+
+export async function renameApiKey(
+  ports: Pick<ApiKeyServicePorts, 'apiKeys'>,
+  caller: Caller,
+  id: string,
+  name: string,
+): Promise<void> {
+  const existing = await requireKey(ports, caller, id);
+  if (!(await ports.apiKeys.rename(existing.key_hash, name))) throw new NotFoundError('API key not found');
+}
+
+/**
+ * Disables a key (refused until enabled again; `apikey.revoked` with reason `disabled`) or enables a
+ * disabled one. A revoked key can be neither: 409.
+ */
+export async function setApiKeyStatus(
+  ports: ApiKeyServicePorts,
+  caller: Caller,
+  id: string,
+  action: 'disable' | 'enable',
+  now: Date,
+): Promise<void> {
+  const existing = await requireKey(ports, caller, id);
+  if (existing.revoked_at !== null) {
+    throw new ConflictError(`This API key is revoked and cannot be ${action}d; create a new key instead`);
+  }
+  const result = await ports.apiKeys.setDisabled(
+    existing.key_hash,
+    action === 'disable' ? now.toISOString() : null,
   );
+  if (result === 'revoked') {
+    throw new ConflictError(`This API key is revoked and cannot be ${action}d; create a new key instead`);
+  }
+  if (!result) throw new NotFoundError('API key not found');
+  if (action === 'disable' && result.disabled_at) {
+    await publishRevoked(ports, result, 'disabled', result.disabled_at, now);
+  }
 }

@@ -28,6 +28,7 @@ import {
   type WebhookRecord,
 } from './records.ts';
 import { requireWebhook } from './webhook-service.ts';
+import { webhookId } from './webhooks.ts';
 
 export const DEFAULT_DELIVERY_PAGE = 50;
 export const MAX_DELIVERY_PAGE = 250;
@@ -47,7 +48,7 @@ const deliveryIdSchema = z
 
 /** `GET /api/webhooks/deliveries` query: `webhook_id`, and beyond the contract the filters and paging. */
 export const listDeliveriesQuerySchema = z.object({
-  webhook_id: z.string().min(1, 'webhook_id must not be empty').optional(),
+  webhook_id: webhookId.optional(),
   limit: z
     .string()
     .regex(/^\d+$/, `limit must be a whole number from 1 to ${MAX_DELIVERY_PAGE}`)

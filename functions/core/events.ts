@@ -8,6 +8,7 @@ export const eventCatalogue = {
   'lookup.completed': {
     description: 'An email lookup finished.',
     data: z.looseObject({ email: z.string().min(1), lookup_id: z.string().min(1) }),
+    example: { email: 'ada@example.com', lookup_id: 'lu_01HZX4T7Q8K2M5N9P3R6S1V0W' },
   },
   'monitor.run.completed': {
     description: 'A monitor run finished with changes detected.',
@@ -19,27 +20,47 @@ export const eventCatalogue = {
       changes_detected: z.number().int().nonnegative(),
       credits_used: z.number().nonnegative(),
     }),
+    example: {
+      monitor_id: 'mon_7Q2K9D',
+      monitor_name: 'Weekly CRM refresh',
+      run_id: 'run_01HZX5A3B4C6D7E8F9G0H1J2K',
+      total_records: 1250,
+      changes_detected: 37,
+      credits_used: 1250,
+    },
   },
   'apikey.created': {
     description: 'A new API key was created.',
     data: z.looseObject({ key_id: z.string().min(1), name: z.string(), key_preview: z.string() }),
+    example: { key_id: '5b0f3c2e-8d1a-4f6b-9c7e-2a4d6f8b0c1e', name: 'CI deploys', key_preview: '...x9Qz' },
   },
   'apikey.revoked': {
-    description: 'An API key was revoked.',
+    description:
+      'An API key stopped working: revoked, deleted for good while active, or disabled (see reason).',
     data: z.looseObject({
       key_id: z.string().min(1),
       name: z.string(),
       key_preview: z.string(),
       revoked_at: z.iso.datetime(),
+      reason: z.enum(['revoked', 'deleted', 'disabled']).optional(),
     }),
+    example: {
+      key_id: '5b0f3c2e-8d1a-4f6b-9c7e-2a4d6f8b0c1e',
+      name: 'CI deploys',
+      key_preview: '...x9Qz',
+      revoked_at: '2026-11-30T09:15:00.000Z',
+      reason: 'revoked',
+    },
   },
   'credits.low': {
     description: 'Workspace credits dropped below the threshold.',
     data: z.looseObject({ balance: z.number(), threshold: z.number() }),
+    example: { balance: 480, threshold: 500 },
   },
   'credits.exhausted': {
     description: 'Workspace credits are fully consumed.',
     data: z.looseObject({ balance: z.number() }),
+    example: { balance: 0 },
   },
 } as const;
 

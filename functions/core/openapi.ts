@@ -1,32 +1,27 @@
 import * as z from 'zod';
-import { apiKeyCreatedOutSchema, apiKeyOutSchema, createApiKeySchema } from './api-keys.ts';
-import {
-  attemptOutSchema,
-  attemptsQuerySchema,
-  deliveryOutSchema,
-  listDeliveriesQuerySchema,
-} from './delivery-log.ts';
+import { RATE_LIMIT_HEADERS } from '../routes/common.ts';
+import { API_PREFIXES, ROUTES, type RouteSpec } from '../routes.ts';
+import { apiKeyOutSchema } from './api-keys.ts';
+import { attemptOutSchema, deliveryOutSchema } from './delivery-log.ts';
 import { EVENT_TYPES, eventCatalogue } from './events.ts';
-import { testWebhookOutSchema } from './test-webhook.ts';
 import { VERSION } from './version.ts';
 import {
   createWebhookSchema,
   updateWebhookSchema,
   webhookCreatedOutSchema,
-  webhookIdSchema,
   webhookOutSchema,
 } from './webhooks.ts';
 
 /**
- * The OpenAPI 3.1 document, generated from the same zod schemas the handlers parse and answer with.
- * `npm run openapi` writes it to docs/openapi.json; a test fails when the two drift apart.
+ * The OpenAPI 3.1 document, generated from the route table (functions/routes/): each declaration's
+ * schemas are the ones its handler parses and answers with. The API prefixes are the document's
+ * servers, so each path is declared once. `npm run openapi` writes it to docs/openapi.json; a test
+ * fails when the two drift apart.
  */
 type Json = Record<string, unknown>;
 
-const schema = (s: z.ZodType, io: 'input' | 'output'): Json =>
+const jsonSchema = (s: z.ZodType, io: 'input' | 'output'): Json =>
   z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
-const input = (s: z.ZodType) => schema(s, 'input');
-const output = (s: z.ZodType) => schema(s, 'output');
 
 const errorSchema = z.object({
   error: z.string(),
@@ -34,48 +29,98 @@ const errorSchema = z.object({
   details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
+/** Schemas shared as components, by name, and referred to wherever they appear. */
+const NAMED: [z.ZodType, string, 'input' | 'output'][] = [
+  [errorSchema, 'Error', 'output'],
+  [webhookOutSchema, 'Webhook', 'output'],
+  [webhookCreatedOutSchema, 'WebhookWithSecret', 'output'],
+  [createWebhookSchema, 'CreateWebhook', 'input'],
+  [updateWebhookSchema, 'UpdateWebhook', 'input'],
+  [deliveryOutSchema, 'Delivery', 'output'],
+  [attemptOutSchema, 'Attempt', 'output'],
+  [apiKeyOutSchema, 'ApiKey', 'output'],
+];
+const nameOf = new Map(NAMED.map(([schema, name]) => [schema, name]));
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonBody = (s: Json) => ({ content: { 'application/json': { schema: s } } });
-const rateHeaders = {
-  'X-RateLimit-Limit': {
-    schema: { type: 'integer' },
-    description: 'Requests allowed per minute for this key.',
-  },
-  'X-RateLimit-Remaining': {
-    schema: { type: 'integer' },
-    description: 'Requests left in the current window.',
-  },
-  'X-RateLimit-Reset': { schema: { type: 'integer' }, description: 'Unix time (seconds) the window resets.' },
-};
-const error = (description: string) => ({ description, ...jsonBody(ref('Error')) });
-const errors = (...codes: number[]) => {
-  const text: Record<number, string> = {
-    400: 'Malformed JSON or invalid fields (details per field).',
-    401: 'Missing, malformed, unknown or revoked API key.',
-    404: 'Not found, or belongs to another workspace.',
-    413: 'Request body larger than 64 KiB.',
-    429: 'Rate limit exceeded; see Retry-After.',
-  };
-  return Object.fromEntries(codes.map((code) => [String(code), error(text[code] ?? 'Error')]));
-};
-const query = (name: string, required: boolean, description: string, s: Json = { type: 'string' }) => ({
-  name,
-  in: 'query',
-  required,
-  description,
-  schema: s,
-});
 
-const DELIVERY_QUERY_DESCRIPTIONS: Record<string, string> = {
-  webhook_id: 'This webhook’s deliveries only (all the workspace’s when absent)',
-  limit: 'Page size, 1–250 (default 50)',
-  status: 'Only deliveries in this status',
-  event_type: 'Only deliveries of this event type',
-  before: 'Return deliveries older than this delivery id (the X-Next-Cursor of the previous page)',
+/** A schema as JSON Schema, with shared components referred to (top level, arrays and unions of them). */
+function schemaOf(s: z.ZodType, io: 'input' | 'output'): Json {
+  const name = nameOf.get(s);
+  if (name) return ref(name);
+  if (s instanceof z.ZodArray && nameOf.has(s.element as z.ZodType)) {
+    return { type: 'array', items: schemaOf(s.element as z.ZodType, io) };
+  }
+  if (s instanceof z.ZodUnion)
+    return { oneOf: (s.options as z.ZodType[]).map((option) => schemaOf(option, io)) };
+  return jsonSchema(s, io);
+}
+
+const jsonBody = (s: Json) => ({ content: { 'application/json': { schema: s } } });
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed JSON or invalid fields (details per field).',
+  401: 'Missing, malformed, unknown, disabled or revoked API key.',
+  404: 'Not found, or belongs to another workspace.',
+  409: 'Conflicts with the current state (see the message).',
+  413: 'Request body larger than 64 KiB.',
+  429: 'Rate limit exceeded; see Retry-After.',
+  501: 'Not implemented by this service (see the message).',
 };
+
+function parameters(route: RouteSpec): Json[] {
+  if (!route.query) return [];
+  const schema = jsonSchema(route.query, 'input') as {
+    properties?: Record<string, Json>;
+    required?: string[];
+  };
+  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: schema.required?.includes(name) ?? false,
+    description: route.queryDescriptions?.[name] ?? name,
+    schema: s,
+  }));
+}
+
+function operation(route: RouteSpec): Json {
+  const errors = [
+    ...route.errors,
+    ...(route.auth === 'key' ? [401] : []),
+    ...(route.rateLimited ? [429] : []),
+  ];
+  const headers = route.rateLimited ? RATE_LIMIT_HEADERS : {};
+  const responses: Json = {};
+  for (const [status, spec] of Object.entries(route.responses)) {
+    responses[status] = {
+      description: spec.description,
+      ...(Object.keys({ ...headers, ...spec.headers }).length
+        ? { headers: { ...headers, ...spec.headers } }
+        : {}),
+      ...(spec.schema ? jsonBody(spec.ref ? ref(spec.ref) : schemaOf(spec.schema, 'output')) : {}),
+    };
+  }
+  for (const status of [...new Set(errors)].sort()) {
+    responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', ...jsonBody(ref('Error')) };
+  }
+  return {
+    operationId: route.name,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    ...(route.auth === 'none' ? { security: [] } : {}),
+    ...(route.query ? { parameters: parameters(route) } : {}),
+    ...(route.body
+      ? { requestBody: { required: route.bodyRequired ?? true, ...jsonBody(schemaOf(route.body, 'input')) } }
+      : {}),
+    responses,
+  };
+}
 
 export function buildOpenApiDocument(): Json {
-  const deliveriesQuery = input(listDeliveriesQuerySchema) as { properties: Record<string, Json> };
+  const paths: Record<string, Json> = {};
+  for (const route of ROUTES) {
+    if (route.name === 'openapi') continue;
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
+  }
   return {
     openapi: '3.1.0',
     info: {
@@ -83,153 +128,22 @@ export function buildOpenApiDocument(): Json {
       version: VERSION,
       description:
         'Register HTTPS endpoints, subscribe them to events and inspect their deliveries. ' +
-        'Authenticate with `Authorization: Bearer enc_live_…`; every object is scoped to the key’s workspace.',
+        'Authenticate with `Authorization: Bearer enc_live_…`; every object is scoped to the key’s workspace. ' +
+        'Every path is served under each server prefix: `/api`, and `/api/cli` and `/api/agent` for Encrata’s CLI ' +
+        '(one rate-limit budget per key across them).',
     },
-    servers: [{ url: '/' }],
+    servers: API_PREFIXES.map((url) => ({
+      url,
+      description: url === '/api' ? 'The API' : 'The same API, where Encrata’s CLI calls it',
+    })),
     security: [{ bearer: [] }],
-    paths: {
-      '/api/health': {
-        get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Running' } } },
-      },
-      '/api/webhooks': {
-        get: {
-          summary: 'List webhooks, or get one with ?id=',
-          parameters: [query('id', false, 'Return this webhook only')],
-          responses: {
-            '200': {
-              description: 'A bare array of webhooks (newest first), or one webhook when `id` is given.',
-              headers: rateHeaders,
-              ...jsonBody({ oneOf: [{ type: 'array', items: ref('Webhook') }, ref('Webhook')] }),
-            },
-            ...errors(401, 404, 429),
-          },
-        },
-        post: {
-          summary: 'Create a webhook',
-          requestBody: { required: true, ...jsonBody(ref('CreateWebhook')) },
-          responses: {
-            '201': {
-              description: 'Created; `secret` appears only here.',
-              headers: rateHeaders,
-              ...jsonBody(ref('WebhookWithSecret')),
-            },
-            ...errors(400, 401, 413, 429),
-          },
-        },
-        put: {
-          summary: 'Update a webhook (absent or null fields keep their value)',
-          requestBody: { required: true, ...jsonBody(ref('UpdateWebhook')) },
-          responses: {
-            '200': {
-              description: 'Updated',
-              headers: rateHeaders,
-              ...jsonBody(output(z.object({ status: z.literal('updated') }))),
-            },
-            ...errors(400, 401, 404, 413, 429),
-          },
-        },
-        delete: {
-          summary: 'Delete a webhook; its pending retries stop',
-          parameters: [query('id', false, 'Alternative to the JSON body')],
-          requestBody: { required: false, ...jsonBody(input(webhookIdSchema)) },
-          responses: { '204': { description: 'Deleted' }, ...errors(400, 401, 404, 429) },
-        },
-      },
-      '/api/webhooks/test': {
-        post: {
-          summary: 'Send a signed test delivery now (works on paused webhooks)',
-          requestBody: { required: true, ...jsonBody(input(webhookIdSchema)) },
-          responses: {
-            '200': {
-              description: 'The attempt’s outcome',
-              headers: rateHeaders,
-              ...jsonBody(output(testWebhookOutSchema)),
-            },
-            ...errors(400, 401, 404, 429),
-          },
-        },
-      },
-      '/api/webhooks/deliveries': {
-        get: {
-          summary: 'List deliveries, newest first: one webhook’s, or (without webhook_id) the workspace’s',
-          parameters: Object.entries(deliveriesQuery.properties).map(([name, s]) =>
-            query(name, false, DELIVERY_QUERY_DESCRIPTIONS[name] ?? name, s),
-          ),
-          responses: {
-            '200': {
-              description: 'A bare array; `X-Next-Cursor` is set when older deliveries exist.',
-              headers: {
-                ...rateHeaders,
-                'X-Next-Cursor': { schema: { type: 'string' }, description: 'Pass as `before`.' },
-              },
-              ...jsonBody({ type: 'array', items: ref('Delivery') }),
-            },
-            ...errors(400, 401, 404, 429),
-          },
-        },
-      },
-      '/api/webhooks/deliveries/attempts': {
-        get: {
-          summary: 'Every attempt of a delivery, newest first',
-          parameters: [
-            query('delivery_id', true, 'The delivery id', input(attemptsQuerySchema.shape.delivery_id)),
-          ],
-          responses: {
-            '200': {
-              description: 'A bare array of attempts (empty before the first attempt).',
-              headers: rateHeaders,
-              ...jsonBody({ type: 'array', items: output(attemptOutSchema) }),
-            },
-            ...errors(400, 401, 404, 429),
-          },
-        },
-      },
-      '/api/keys': {
-        get: {
-          summary: 'List API keys',
-          responses: {
-            '200': {
-              description: 'Keys (previews only)',
-              ...jsonBody(output(z.object({ keys: z.array(apiKeyOutSchema) }))),
-            },
-            ...errors(401),
-          },
-        },
-        post: {
-          summary: 'Create an API key',
-          requestBody: { required: true, ...jsonBody(input(createApiKeySchema)) },
-          responses: {
-            '201': {
-              description: 'Created; the full `key` appears only here.',
-              ...jsonBody(output(apiKeyCreatedOutSchema)),
-            },
-            ...errors(400, 401, 413),
-          },
-        },
-        delete: {
-          summary: 'Revoke an API key (refused from the next request on)',
-          parameters: [query('id', true, 'The key id')],
-          responses: {
-            '200': {
-              description: 'Revoked',
-              ...jsonBody(output(z.object({ message: z.literal('API key revoked') }))),
-            },
-            ...errors(400, 401, 404),
-          },
-        },
-      },
-    },
+    paths,
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: '`enc_live_` + 32 alphanumerics' },
       },
       schemas: {
-        Error: output(errorSchema),
-        Webhook: output(webhookOutSchema),
-        WebhookWithSecret: output(webhookCreatedOutSchema),
-        CreateWebhook: input(createWebhookSchema),
-        UpdateWebhook: input(updateWebhookSchema),
-        Delivery: output(deliveryOutSchema),
+        ...Object.fromEntries(NAMED.map(([schema, name, io]) => [name, jsonSchema(schema, io)])),
         EventType: { type: 'string', enum: EVENT_TYPES },
       },
     },
@@ -244,9 +158,12 @@ export function buildOpenApiDocument(): Json {
               required: ['event', 'data', 'created_at'],
               properties: {
                 event: { const: type },
-                data: input(eventCatalogue[type].data),
+                data: jsonSchema(eventCatalogue[type].data, 'input'),
                 created_at: { type: 'string', format: 'date-time' },
               },
+              examples: [
+                { event: type, data: eventCatalogue[type].example, created_at: '2026-11-30T09:15:00.000Z' },
+              ],
             }),
             responses: { '200': { description: 'Any 2xx within 5 seconds acknowledges the delivery.' } },
           },

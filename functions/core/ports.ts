@@ -83,9 +83,19 @@ export interface ApiKeyStore {
   findByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   create(record: ApiKeyRecord): Promise<void>;
   listByWorkspace(workspaceId: string): Promise<ApiKeyRecord[]>;
+  /** A key of a workspace by id, read strongly consistent (a key just made can be found at once). */
   findById(workspaceId: string, id: string): Promise<ApiKeyRecord | null>;
   /** Sets `revoked_at` unless already revoked; returns the revoked record, or null if it already was. */
-  revoke(keyHash: string, revokedAt: string): Promise<ApiKeyRecord | null>;
+  revoke(keyHash: string, revokedAt: string, reason: 'revoked' | 'deleted'): Promise<ApiKeyRecord | null>;
+  /** Renames a key; false when it does not exist. */
+  rename(keyHash: string, name: string): Promise<boolean>;
+  /**
+   * Disables (`disabledAt`) or enables (null) a key that is not revoked: the record after, `revoked`
+   * when it is revoked, null when missing. Disabling a disabled key keeps its first `disabled_at`.
+   */
+  setDisabled(keyHash: string, disabledAt: string | null): Promise<ApiKeyRecord | 'revoked' | null>;
+  /** Deletes a key for good. */
+  remove(record: ApiKeyRecord): Promise<void>;
   touch(keyHash: string, usedAt: string): Promise<void>;
 }
 

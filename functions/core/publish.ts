@@ -1,3 +1,4 @@
+import { ValidationError } from './errors.ts';
 import type { EventData, EventMessageIn, EventType } from './events.ts';
 import { eventMessageSchema } from './events.ts';
 import { newEventId } from './ids.ts';
@@ -14,11 +15,26 @@ export interface PublishEventInput<E extends EventType> {
   createdAt?: string | Date;
 }
 
-/** Builds and validates the events-queue message for an event; throws ValidationError when invalid. */
+/**
+ * Builds and validates the events-queue message for a producer's event; throws ValidationError when
+ * invalid, or when its id is in the namespace reserved for the service's own events.
+ */
 export function buildEventMessage<E extends EventType>(
   input: PublishEventInput<E>,
   now: Date,
 ): EventMessageIn {
+  if (input.id?.startsWith(SYSTEM_EVENT_ID_PREFIX)) {
+    throw new ValidationError(`Invalid ${String(input.event)} event`, [
+      {
+        path: 'id',
+        message: `ids starting with ${SYSTEM_EVENT_ID_PREFIX} are reserved for Encrata's own events`,
+      },
+    ]);
+  }
+  return buildMessage(input, now);
+}
+
+function buildMessage<E extends EventType>(input: PublishEventInput<E>, now: Date): EventMessageIn {
   const createdAt =
     input.createdAt instanceof Date ? input.createdAt.toISOString() : (input.createdAt ?? now.toISOString());
   return parseOrThrow(
@@ -32,4 +48,18 @@ export function buildEventMessage<E extends EventType>(
     },
     `Invalid ${String(input.event)} event`,
   );
+}
+
+/**
+ * Ids of the events this service publishes itself (`apikey.*`, `webhook.disabled`) start with this;
+ * producers may not use it (the typed publisher refuses it), so their ids never collide with ours.
+ */
+export const SYSTEM_EVENT_ID_PREFIX = 'encrata:';
+
+/** The message of an event this service publishes, its id in the system namespace. */
+export function buildSystemEventMessage<E extends EventType>(
+  input: PublishEventInput<E> & { id: string },
+  now: Date,
+): EventMessageIn {
+  return buildMessage({ ...input, id: `${SYSTEM_EVENT_ID_PREFIX}${input.id}` }, now);
 }

@@ -59,9 +59,15 @@ export const apiKeyRecordSchema = z.object({
   workspace_id: z.string(),
   name: z.string(),
   key_preview: z.string(),
+  /** The key's first 12 characters (`enc_live_` + 3), shown in lists; absent on keys made before it was kept. */
+  key_prefix: z.optional(z.string()),
   created_at: z.string(),
   last_used: z.nullable(z.string()),
   revoked_at: z.nullable(z.string()),
+  /** Why it was revoked: `revoked`, or `deleted` (deleted for good while active; the item goes next). */
+  revoked_reason: z.optional(z.enum(['revoked', 'deleted'])),
+  /** Set while the key is disabled (refused until enabled again). */
+  disabled_at: z.optional(z.nullable(z.string())),
 });
 export type ApiKeyRecord = z.infer<typeof apiKeyRecordSchema>;
 

@@ -2,17 +2,37 @@ import * as z from 'zod';
 import type { Caller } from './api-keys.ts';
 import { attemptRow, decideAfterAttempt } from './attempt.ts';
 import { newDeliveryState } from './deliveries.ts';
-import { serializeEnvelope, TEST_EVENT_TYPE } from './events.ts';
+import {
+  type EventType,
+  eventCatalogue,
+  eventTypeSchema,
+  serializeEnvelope,
+  TEST_EVENT_TYPE,
+} from './events.ts';
 import { newDeliveryId } from './ids.ts';
 import type { DeliveryLog, SecretResolver, Sender, WebhookStore } from './ports.ts';
 import { buildDeliveryHeaders, HEADERS } from './signing.ts';
 import { requireWebhook } from './webhook-service.ts';
+import { webhookId } from './webhooks.ts';
 
 export const TEST_MESSAGE = 'This is a test webhook from Encrata';
 
+/** `POST /api/webhooks/test`: the webhook, and beyond the contract an event type whose example to send. */
+export const testWebhookInSchema = z.object({
+  id: webhookId,
+  event: eventTypeSchema.optional(),
+});
+export type TestWebhookIn = z.infer<typeof testWebhookInSchema>;
+
+/**
+ * Who asks: the API's own clients (`sent`), or Encrata's CLI (`/api/cli`, `/api/agent`), which sends
+ * the webhook's first subscribed type with `"test": true` and reads `delivered` (contract §7).
+ */
+export type TestDialect = 'api' | 'cli';
+
 /** The test endpoint's answer (contract §3); `delivery_id` is beyond it. */
 export const testWebhookOutSchema = z.object({
-  status: z.enum(['sent', 'failed']),
+  status: z.enum(['sent', 'delivered', 'failed']),
   url: z.string(),
   signature: z.string(),
   status_code: z.number().int().nullable(),
@@ -36,23 +56,30 @@ export interface TestWebhookPorts {
 export async function sendTestWebhook(
   ports: TestWebhookPorts,
   caller: Caller,
-  id: string,
+  input: TestWebhookIn & { dialect?: TestDialect },
   now: () => number,
 ): Promise<TestWebhookOut> {
-  const webhook = await requireWebhook(ports, caller, id);
+  const webhook = await requireWebhook(ports, caller, input.id);
+  const dialect = input.dialect ?? 'api';
   const startedMs = now();
   const createdAt = new Date(startedMs).toISOString();
-  const body = serializeEnvelope({
-    event: TEST_EVENT_TYPE,
-    data: { message: TEST_MESSAGE },
-    created_at: createdAt,
-  });
+  const cliType = webhook.events.find((type): type is EventType => type in eventCatalogue);
+  const eventType = input.event ?? (dialect === 'cli' ? cliType : undefined);
+  const body = serializeEnvelope(
+    eventType === undefined
+      ? { event: TEST_EVENT_TYPE, data: { message: TEST_MESSAGE }, created_at: createdAt }
+      : {
+          event: eventType,
+          data: { ...eventCatalogue[eventType].example, ...(dialect === 'cli' ? { test: true } : {}) },
+          created_at: createdAt,
+        },
+  );
   const deliveryId = newDeliveryId(startedMs, webhook.workspace_id, webhook.id);
   const timestampSeconds = Math.floor(startedMs / 1000);
   const headers = buildDeliveryHeaders({
     secret: await ports.secrets(webhook),
     deliveryId,
-    eventType: TEST_EVENT_TYPE,
+    eventType: eventType ?? TEST_EVENT_TYPE,
     body,
     timestampSeconds,
   });
@@ -83,7 +110,7 @@ export async function sendTestWebhook(
   });
   await ports.log.append(row);
   return {
-    status: decision.status === 'success' ? 'sent' : 'failed',
+    status: decision.status === 'success' ? (dialect === 'cli' ? 'delivered' : 'sent') : 'failed',
     url: webhook.url,
     signature: headers[HEADERS.signature] ?? '',
     status_code: row.response_status ?? null,

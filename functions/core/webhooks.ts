@@ -6,6 +6,15 @@ import type { WebhookRecord } from './records.ts';
 export const MAX_URL_LENGTH = 2048;
 export const MAX_DESCRIPTION_LENGTH = 500;
 
+/** A webhook id: a UUID (ids are made by the service; anything else cannot be one). */
+export const webhookId = z
+  .string({ error: 'id is required' })
+  .min(1, { error: 'id is required', abort: true })
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a webhook id (a UUID)');
+
+/** `{"id": …}`: the body that names one webhook. */
+export const webhookIdSchema = z.object({ id: webhookId });
+
 /** An HTTPS URL of at most 2048 characters, with a host and without a user:password part. */
 export const webhookUrlSchema = z
   .string({ error: 'url is required and must be a string' })
@@ -46,17 +55,13 @@ export type CreateWebhookIn = z.infer<typeof createWebhookSchema>;
 
 /** Update is partial: `id` and `url` are required, any other field absent or null keeps its value. */
 export const updateWebhookSchema = z.object({
-  id: z.string({ error: 'id is required' }).min(1, 'id is required'),
+  id: webhookId,
   url: webhookUrlSchema,
   events: webhookEventsSchema.nullish(),
   description: descriptionSchema.nullish(),
   is_active: z.boolean({ error: 'is_active must be a boolean' }).nullish(),
 });
 export type UpdateWebhookIn = z.infer<typeof updateWebhookSchema>;
-
-export const webhookIdSchema = z.object({
-  id: z.string({ error: 'id is required' }).min(1, 'id is required'),
-});
 
 export type { WebhookRecord } from './records.ts';
 

@@ -1,8 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { Caller } from '../core/api-keys.ts';
+import { type Caller, isKeyInactive } from '../core/api-keys.ts';
 import {
   MalformedJsonError,
   PayloadTooLargeError,
@@ -11,10 +11,11 @@ import {
   UnauthorizedError,
 } from '../core/errors.ts';
 import { API_KEY_PATTERN, hashApiKey } from '../core/ids.ts';
-import type { RateLimitState } from '../core/ports.ts';
+import type { ApiKeyStore, RateLimiter, RateLimitState } from '../core/ports.ts';
 import { uncountedRateLimitState } from '../core/rate-limit.ts';
 import { parseOrThrow } from '../core/validation.ts';
-import { RATE_LIMITED_PREFIX } from '../routes.ts';
+import type { RouteSpec } from '../routes/route.ts';
+import { type ApiPrefix, splitPrefix } from '../routes.ts';
 import { config } from './config.ts';
 import { logger } from './observability.ts';
 import { apiKeyStore, rateLimiter } from './wiring.ts';
@@ -77,96 +78,7 @@ function header(event: HttpEvent, name: string): string | undefined {
   return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
 }
 
-/** Resolves the Bearer key to its workspace; every failure is the same 401. */
-async function authenticate(event: HttpEvent, nowMs: number): Promise<Caller> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '');
-  const key = match?.[1];
-  if (!key || !API_KEY_PATTERN.test(key)) throw new UnauthorizedError();
-  const apiKeys = apiKeyStore();
-  const keyHash = hashApiKey(key);
-  const record = await apiKeys.findByHash(keyHash);
-  if (!record || record.revoked_at !== null) throw new UnauthorizedError();
-  if (!record.last_used || nowMs - Date.parse(record.last_used) > LAST_USED_RESOLUTION_MS) {
-    await apiKeys.touch(keyHash, new Date(nowMs).toISOString()).catch((error: unknown) => {
-      logger.warn('could not record last_used for an API key', { key_id: record.id, error });
-    });
-  }
-  return { workspaceId: record.workspace_id, keyId: record.id };
-}
-
-const isRateLimited = (event: HttpEvent) => event.rawPath.startsWith(RATE_LIMITED_PREFIX);
-
-/** Counts the request against its key's budget; over it, a 429. */
-async function countRequest(request: Request, caller: Caller, now: number): Promise<void> {
-  const state = await rateLimiter().hit(caller.keyId, now, config().rateLimitPerMinute);
-  request.context.rateLimit = state;
-  if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
-}
-
-/**
- * Authentication, then the per-key rate limit on the webhook endpoints. With `optional`, a request
- * without a valid key goes on without a caller (the fallback route answers it). Every answer on
- * `/api/webhooks*` carries the rate-limit headers, even one refused before a key was known.
- */
-function authentication(mode: 'required' | 'optional'): Middleware {
-  return {
-    before: async (request: Request) => {
-      const now = Date.now();
-      let caller: Caller;
-      try {
-        caller = await authenticate(request.event, now);
-      } catch (error) {
-        if (isRateLimited(request.event)) {
-          request.context.rateLimit = uncountedRateLimitState(now, config().rateLimitPerMinute);
-        }
-        if (mode === 'optional' && error instanceof UnauthorizedError) return;
-        throw error;
-      }
-      request.context.caller = caller;
-      logger.appendKeys({ workspace_id: caller.workspaceId, key_id: caller.keyId });
-      if (isRateLimited(request.event)) await countRequest(request, caller, now);
-    },
-  };
-}
-
-/**
- * One line per request: mutations at INFO (an audit trail of who changed what), reads at DEBUG.
- * Only method, route, status and timing — never headers or bodies, which carry keys and secrets.
- */
-function accessLog(): Middleware {
-  const log = (request: Request) => {
-    const { event, response } = request;
-    const method = event.requestContext.http.method;
-    const fields = {
-      method,
-      path: event.rawPath,
-      status_code: response?.statusCode,
-      duration_ms: Date.now() - event.requestContext.timeEpoch,
-      request_id: event.requestContext.requestId,
-    };
-    if (method === 'GET') logger.debug('request handled', fields);
-    else logger.info('request handled', fields);
-  };
-  return {
-    after: async (request: Request) => log(request),
-    onError: async (request: Request) => log(request),
-  };
-}
-
-/** The one place errors become responses: domain errors by the table, anything else a logged 500. */
-function errorResponses(): Middleware {
-  return {
-    onError: async (request: Request) => {
-      const mapped = toHttpError(request.error);
-      if (mapped.statusCode >= 500) logger.error('unhandled error', { error: request.error });
-      request.response = toResponse(
-        { statusCode: mapped.statusCode, body: mapped.body, headers: mapped.headers },
-        request.context,
-      );
-    },
-  };
-}
-
+/** Reads a JSON body: base64 (API Gateway sends non-text bodies so), 64 KiB at most, blank is none. */
 export function readJsonBody(event: HttpEvent): unknown {
   if (!event.body) return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
@@ -180,46 +92,161 @@ export function readJsonBody(event: HttpEvent): unknown {
   }
 }
 
+/** What the factory's middlewares need; handlers' own collaborators come through their modules. */
+export interface HttpCollaborators {
+  apiKeys: () => Pick<ApiKeyStore, 'findByHash' | 'touch'>;
+  rateLimiter: () => RateLimiter;
+  rateLimitPerMinute: () => number;
+  logger: Logger;
+  now: () => number;
+}
+
 export interface HttpInput<B, Q> {
   body: B;
   query: Q;
   caller: Caller;
+  /** The API prefix the request came under (`/api`, or Encrata's CLI's `/api/cli`, `/api/agent`). */
+  prefix: ApiPrefix;
   event: HttpEvent;
 }
 
-interface Spec<BS extends z.ZodType | undefined, QS extends z.ZodType | undefined> {
-  /**
-   * Whether a Bearer API key is required (every route but health and the OpenAPI document);
-   * `optional` identifies (and rate-limits) the caller when a valid key is present.
-   */
-  authenticated?: boolean | 'optional';
-  body?: BS;
-  query?: QS;
-}
+/**
+ * What a handler is made from: its route's declaration (functions/routes/), or, for the fallback,
+ * `optional` authentication and a rate limit that depends on the path.
+ */
+export type HandlerSpec<Q extends z.ZodType | undefined, B extends z.ZodType | undefined> =
+  | Pick<RouteSpec<Q, B>, 'auth' | 'rateLimited' | 'query' | 'body'>
+  | { auth: 'optional'; rateLimited: (path: string) => boolean; query?: Q; body?: B };
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /**
- * The HTTP handler factory: logging context, authentication and rate limit, body and query parsed
- * with zod, the response serialized, and every error mapped once. The middleware order lives here.
+ * The HTTP handler factory, given its collaborators: log keys reset per request, an access log
+ * line, authentication and the per-key rate limit, body and query parsed with zod, the response
+ * serialized, and every error mapped once. The middleware order lives here.
  */
-export function httpHandler<
-  BS extends z.ZodType | undefined = undefined,
-  QS extends z.ZodType | undefined = undefined,
->(spec: Spec<BS, QS>, handle: (input: HttpInput<Out<BS>, Out<QS>>) => Promise<HttpResult>) {
-  const stack = middy<HttpEvent, HttpResponse, Error, RequestContext>().use(
-    injectLambdaContext(logger, { resetKeys: true }),
-  );
-  stack.use(accessLog());
-  const mode = spec.authenticated ?? true;
-  if (mode !== false) stack.use(authentication(mode === 'optional' ? 'optional' : 'required'));
-  return stack.use(errorResponses()).handler(async (event, context) => {
-    const body = (spec.body ? parseOrThrow(spec.body, readJsonBody(event) ?? {}) : undefined) as Out<BS>;
-    const query = (
-      spec.query ? parseOrThrow(spec.query, event.queryStringParameters ?? {}) : undefined
-    ) as Out<QS>;
-    // Unauthenticated routes never read `caller`; the empty one cannot match any workspace.
-    const caller = context.caller ?? { workspaceId: '', keyId: '' };
-    return toResponse(await handle({ body, query, caller, event }), context);
-  });
+export function createHttpHandler(collaborators: HttpCollaborators) {
+  const { logger: log } = collaborators;
+
+  /** Resolves the Bearer key to its workspace; every failure is the same 401. */
+  async function authenticate(event: HttpEvent, nowMs: number): Promise<Caller> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '');
+    const key = match?.[1];
+    if (!key || !API_KEY_PATTERN.test(key)) throw new UnauthorizedError();
+    const apiKeys = collaborators.apiKeys();
+    const keyHash = hashApiKey(key);
+    const record = await apiKeys.findByHash(keyHash);
+    if (!record || isKeyInactive(record)) throw new UnauthorizedError();
+    if (!record.last_used || nowMs - Date.parse(record.last_used) > LAST_USED_RESOLUTION_MS) {
+      await apiKeys.touch(keyHash, new Date(nowMs).toISOString()).catch((error: unknown) => {
+        log.warn('could not record last_used for an API key', { key_id: record.id, error });
+      });
+    }
+    return { workspaceId: record.workspace_id, keyId: record.id };
+  }
+
+  /** Counts the request against its key's budget; over it, a 429. */
+  async function countRequest(request: Request, caller: Caller, now: number): Promise<void> {
+    const state = await collaborators
+      .rateLimiter()
+      .hit(caller.keyId, now, collaborators.rateLimitPerMinute());
+    request.context.rateLimit = state;
+    if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
+  }
+
+  /**
+   * Authentication, then the per-key rate limit. With `optional`, a request without a valid key goes
+   * on without a caller (the fallback answers it). Every answer on a rate-limited route carries the
+   * rate-limit headers, even one refused before a key was known (not counted against any key).
+   */
+  function authentication(mode: 'key' | 'optional', limited: (event: HttpEvent) => boolean): Middleware {
+    return {
+      before: async (request: Request) => {
+        const now = collaborators.now();
+        let caller: Caller;
+        try {
+          caller = await authenticate(request.event, now);
+        } catch (error) {
+          if (limited(request.event)) {
+            request.context.rateLimit = uncountedRateLimitState(now, collaborators.rateLimitPerMinute());
+          }
+          if (mode === 'optional' && error instanceof UnauthorizedError) return;
+          throw error;
+        }
+        request.context.caller = caller;
+        log.appendKeys({ workspace_id: caller.workspaceId, key_id: caller.keyId });
+        if (limited(request.event)) await countRequest(request, caller, now);
+      },
+    };
+  }
+
+  /**
+   * One line per request: mutations at INFO (an audit trail of who changed what), reads at DEBUG.
+   * Only method, route, status and timing — never headers or bodies, which carry keys and secrets.
+   */
+  function accessLog(): Middleware {
+    const line = (request: Request) => {
+      const { event, response } = request;
+      const method = event.requestContext.http.method;
+      const fields = {
+        method,
+        path: event.rawPath,
+        status_code: response?.statusCode,
+        duration_ms: collaborators.now() - event.requestContext.timeEpoch,
+        request_id: event.requestContext.requestId,
+      };
+      if (method === 'GET') log.debug('request handled', fields);
+      else log.info('request handled', fields);
+    };
+    return {
+      before: async () => log.resetKeys(),
+      after: async (request: Request) => line(request),
+      onError: async (request: Request) => line(request),
+    };
+  }
+
+  /** The one place errors become responses: domain errors by the table, anything else a logged 500. */
+  function errorResponses(): Middleware {
+    return {
+      onError: async (request: Request) => {
+        const mapped = toHttpError(request.error);
+        if (mapped.statusCode >= 500 && mapped.body.code === 'internal_error') {
+          log.error('unhandled error', { error: request.error });
+        }
+        request.response = toResponse(
+          { statusCode: mapped.statusCode, body: mapped.body, headers: mapped.headers },
+          request.context,
+        );
+      },
+    };
+  }
+
+  return function httpHandler<
+    Q extends z.ZodType | undefined = undefined,
+    B extends z.ZodType | undefined = undefined,
+  >(spec: HandlerSpec<Q, B>, handle: (input: HttpInput<Out<B>, Out<Q>>) => Promise<HttpResult>) {
+    const limited = (event: HttpEvent) =>
+      typeof spec.rateLimited === 'function' ? spec.rateLimited(event.rawPath) : spec.rateLimited;
+    const stack = middy<HttpEvent, HttpResponse, Error, RequestContext>().use(accessLog());
+    if (spec.auth !== 'none') stack.use(authentication(spec.auth, limited));
+    return stack.use(errorResponses()).handler(async (event, context) => {
+      const body = (spec.body ? parseOrThrow(spec.body, readJsonBody(event) ?? {}) : undefined) as Out<B>;
+      const query = (
+        spec.query ? parseOrThrow(spec.query, event.queryStringParameters ?? {}) : undefined
+      ) as Out<Q>;
+      // Unauthenticated routes never read `caller`; the empty one cannot match any workspace.
+      const caller = context.caller ?? { workspaceId: '', keyId: '' };
+      const prefix = splitPrefix(event.rawPath)?.prefix ?? '/api';
+      return toResponse(await handle({ body, query, caller, prefix, event }), context);
+    });
+  };
 }
+
+/** The factory wired to this container's adapters and configuration. */
+export const httpHandler = createHttpHandler({
+  apiKeys: apiKeyStore,
+  rateLimiter,
+  rateLimitPerMinute: () => config().rateLimitPerMinute,
+  logger,
+  now: Date.now,
+});

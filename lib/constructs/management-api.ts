@@ -6,7 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTION_MEMORY_MB, FUNCTION_TIMEOUTS, type TableName } from '../../functions/resources.ts';
-import { FALLBACK_HANDLER, ROUTES, type RouteDefinition } from '../../functions/routes.ts';
+import type { DynamoAction } from '../../functions/routes/route.ts';
+import { API_PREFIXES, FALLBACK_HANDLER, fullPath, ROUTES, type RouteSpec } from '../../functions/routes.ts';
 import { NodeFunction } from './node-function.ts';
 import type { SecretKey } from './secret-key.ts';
 import type { Tables } from './tables.ts';
@@ -91,9 +92,9 @@ export class ManagementApi extends Construct {
     };
 
     const fallback = makeFunction(FALLBACK_HANDLER, 'Answers unknown paths (404) and wrong methods (405)');
-    // It identifies a valid key, so a wrong method under /api/webhooks counts and carries the
+    // It identifies a valid key, so a wrong method on a rate-limited path counts and carries the
     // rate-limit headers like any other request there.
-    this.grantAuthentication(fallback, props);
+    this.grantAuthentication(fallback, props, true);
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'encrata-webhooks management API',
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback.function),
@@ -116,37 +117,57 @@ export class ManagementApi extends Construct {
     });
     this.apiUrl = this.stage.url;
 
+    // One function per declared route, mounted under every API prefix (contract §7).
     for (const route of ROUTES) {
-      const fn = makeFunction(route.handler, `${route.method} ${route.path}`);
+      const fn = makeFunction(route.name, `${route.method} ${route.path} (under ${API_PREFIXES.join(', ')})`);
       this.grantRouteAccess(fn, route, props);
-      new apigwv2.HttpRoute(this, `${toPascalCase(route.handler)}Route`, {
-        httpApi: this.httpApi,
-        routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
-        integration: new HttpLambdaIntegration(`${toPascalCase(route.handler)}Integration`, fn.function),
-      });
+      const integration = new HttpLambdaIntegration(`${toPascalCase(route.name)}Integration`, fn.function);
+      for (const prefix of API_PREFIXES) {
+        new apigwv2.HttpRoute(this, `${toPascalCase(route.name)}${prefixId(prefix)}Route`, {
+          httpApi: this.httpApi,
+          routeKey: apigwv2.HttpRouteKey.with(fullPath(prefix, route), apigwv2.HttpMethod[route.method]),
+          integration,
+        });
+      }
     }
     this.functions = functions;
 
     Validations.of(this).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTH_IN_HANDLER_REASON });
   }
 
-  private grantRouteAccess(fn: NodeFunction, route: RouteDefinition, props: ManagementApiProps): void {
-    for (const [name, access] of Object.entries(route.tables) as [TableName, 'read' | 'write'][]) {
-      props.tables.grant(name, fn, access);
+  /** Exactly the actions the route declares, on the tables, indexes, queues and secret it names. */
+  private grantRouteAccess(fn: NodeFunction, route: RouteSpec, props: ManagementApiProps): void {
+    const { access } = route;
+    for (const [name, actions] of Object.entries(access.tables ?? {}) as [
+      TableName,
+      readonly DynamoAction[],
+    ][]) {
+      props.tables.grantActions(name, fn, actions);
     }
-    for (const queue of route.sends ?? []) props.queues[queue].grantSendMessages(fn);
-    if (route.usesSecretKey) props.secretKey.grantRead(fn);
-    if (route.authenticated) this.grantAuthentication(fn, props);
+    for (const [name, actions] of Object.entries(access.indexes ?? {}) as [
+      TableName,
+      readonly DynamoAction[],
+    ][]) {
+      props.tables.grantIndexActions(name, fn, actions);
+    }
+    for (const queue of access.sends ?? []) props.queues[queue].grantSendMessages(fn);
+    if (access.secretKey) props.secretKey.grantRead(fn);
+    if (route.auth === 'key') this.grantAuthentication(fn, props, route.rateLimited);
   }
 
   /**
-   * The auth middleware looks the key up by hash and records last_used; the rate limiter increments
-   * a counter per key and minute.
+   * The auth middleware looks the key up by hash and records last_used; on rate-limited routes the
+   * limiter increments a counter per key.
    */
-  private grantAuthentication(fn: NodeFunction, props: ManagementApiProps): void {
-    props.tables.grant('apiKeys', fn, 'write');
-    props.tables.grant('rateLimits', fn, 'write');
+  private grantAuthentication(fn: NodeFunction, props: ManagementApiProps, rateLimited: boolean): void {
+    props.tables.grantActions('apiKeys', fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    if (rateLimited) props.tables.grantActions('rateLimits', fn, ['dynamodb:UpdateItem']);
   }
+}
+
+/** The construct-id part of a prefix: `/api` keeps the ids it always had, the others get theirs. */
+function prefixId(prefix: string): string {
+  return toPascalCase(prefix.replace(/^\/api\/?/, ''));
 }
 
 /** `webhooks-get` → `WebhooksGet`: stable construct ids (hence logical ids) from the route table. */

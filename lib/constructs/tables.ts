@@ -1,6 +1,6 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 import {
   type KeyDefinition,
@@ -53,6 +53,25 @@ export class Tables extends Construct {
   /** The table for a key of `TABLES`, for code that iterates the definitions (e.g. the route table). */
   table(name: TableName): dynamodb.Table {
     return this.byName[name];
+  }
+
+  /** Grants exactly `actions` on a table (not its indexes): what a function's code calls, and nothing more. */
+  grantActions(name: TableName, grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...actions],
+      resourceArns: [this.byName[name].tableArn],
+    });
+  }
+
+  /** Grants exactly `actions` (queries) on a table's secondary indexes, by name. */
+  grantIndexActions(name: TableName, grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {
+    const table = this.byName[name];
+    const definition: TableDefinition = TABLES[name];
+    const resourceArns = (definition.globalSecondaryIndexes ?? []).map(
+      (index) => `${table.tableArn}/index/${index.indexName}`,
+    );
+    return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns });
   }
 
   /**

@@ -6,7 +6,7 @@ import {
   TABLES,
   type TableName,
 } from '../../functions/resources.ts';
-import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes.ts';
+import { API_PREFIXES, FALLBACK_HANDLER, fullPath, ROUTES, type RouteSpec } from '../../functions/routes.ts';
 import {
   actionsOf,
   outputTarget,
@@ -62,12 +62,19 @@ function deliveriesQueueId(): string {
   return referencedId(environmentOf(Object.keys(functions)[0] as string)[ENV.deliveriesQueueUrl]);
 }
 
+/** The description NodeFunction gets for a route's function (management-api.ts). */
+const describedAs = (route: RouteSpec) => `${route.method} ${route.path} (under ${API_PREFIXES.join(', ')})`;
+const routeKeys = (route: RouteSpec) =>
+  API_PREFIXES.map((prefix) => `${route.method} ${fullPath(prefix, route)}`);
+
 describe('management API', () => {
-  test('has one route per ROUTES entry plus $default, none with an API Gateway authorizer', () => {
+  test('has one route per declaration and prefix plus $default, none with an API Gateway authorizer', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
     const keys = routes.map((route) => route.Properties.RouteKey).sort();
-    expect(keys).toEqual([...ROUTES.map((route) => `${route.method} ${route.path}`), '$default'].sort());
+    expect(keys).toEqual([...ROUTES.flatMap(routeKeys), '$default'].sort());
+    expect(keys).toContain('GET /api/cli/webhooks');
+    expect(keys).toContain('PATCH /api/agent/keys');
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('NONE');
   });
 
@@ -81,9 +88,11 @@ describe('management API', () => {
       return referencedId(integration.Properties.IntegrationUri);
     };
     for (const route of ROUTES) {
-      const key = `${route.method} ${route.path}`;
-      expect(targetFunction(key)).toBe(functionIdByDescription(key));
-      expect(targetFunction(key)).toMatch(new RegExp(`^Api${route.handler.replaceAll('-', '')}Handler`, 'i'));
+      // Every prefix's route goes to the one function of the declaration.
+      for (const key of routeKeys(route)) {
+        expect(targetFunction(key)).toBe(functionIdByDescription(describedAs(route)));
+        expect(targetFunction(key)).toMatch(new RegExp(`^Api${route.name.replaceAll('-', '')}Handler`, 'i'));
+      }
     }
     expect(targetFunction('$default')).toMatch(new RegExp(`^Api${FALLBACK_HANDLER}Handler`, 'i'));
   });
@@ -116,14 +125,14 @@ describe('management API', () => {
       template,
       functionIdByDescription('Answers unknown paths (404) and wrong methods (405)'),
     );
-    const tables = TABLE_NAMES.filter((name) =>
-      statements.some(
-        (statement) =>
-          actionsOf(statement).includes('dynamodb:GetItem') &&
-          referencedIds(statement.Resource).has(tableIds[name]),
-      ),
-    ).sort();
-    expect(tables).toEqual(['apiKeys', 'rateLimits']);
+    const actionsOn = (name: TableName) =>
+      statements
+        .filter((statement) => referencedIds(statement.Resource).has(tableIds[name]))
+        .flatMap((statement) => actionsOf(statement))
+        .sort();
+    expect(actionsOn('apiKeys')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn('rateLimits')).toEqual(['dynamodb:UpdateItem']);
+    for (const name of ['webhooks', 'deliveries', 'events'] as const) expect(actionsOn(name)).toEqual([]);
     expect(statements.some((statement) => actionsOf(statement).includes('sqs:SendMessage'))).toBe(false);
     expect(
       statements.some((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue')),
@@ -131,30 +140,38 @@ describe('management API', () => {
   });
 
   test.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
-    '%s gets exactly the table, queue and secret access its route declares',
-    (key, route) => {
-      const statements = statementsOf(template, functionIdByDescription(key));
-      const tablesWith = (action: string): string[] =>
-        TABLE_NAMES.filter((name) =>
-          statements.some(
-            (statement) =>
-              actionsOf(statement).includes(action) && referencedIds(statement.Resource).has(tableIds[name]),
-          ),
-        ).sort();
-
-      const auth: TableName[] = route.authenticated ? ['apiKeys', 'rateLimits'] : [];
-      const declared = Object.entries(route.tables) as [TableName, 'read' | 'write'][];
-      const readable = [...new Set([...declared.map(([name]) => name), ...auth])].sort();
-      const writable = [
-        ...new Set([...declared.filter(([, access]) => access === 'write').map(([name]) => name), ...auth]),
-      ].sort();
-      expect(tablesWith('dynamodb:GetItem')).toEqual(readable);
-      expect(tablesWith('dynamodb:PutItem')).toEqual(writable);
+    '%s gets exactly the actions its route declares, on the tables, indexes, queues and secret it names',
+    (_key, route) => {
+      const statements = statementsOf(template, functionIdByDescription(describedAs(route)));
+      const granted = new Map<string, Set<string>>();
+      for (const statement of statements) {
+        for (const action of actionsOf(statement)) {
+          if (!action.startsWith('dynamodb:')) continue;
+          for (const [name, id] of Object.entries(tableIds)) {
+            const resources = JSON.stringify(statement.Resource);
+            if (!resources.includes(`"${id}"`)) continue;
+            const kind = resources.includes('/index/') ? `${name}/index` : name;
+            granted.set(kind, new Set([...(granted.get(kind) ?? []), action]));
+          }
+        }
+      }
+      const expected = new Map<string, Set<string>>();
+      const add = (kind: string, actions: readonly string[]) =>
+        expected.set(kind, new Set([...(expected.get(kind) ?? []), ...actions]));
+      for (const [name, actions] of Object.entries(route.access.tables ?? {})) add(name, actions);
+      for (const [name, actions] of Object.entries(route.access.indexes ?? {})) add(`${name}/index`, actions);
+      if (route.auth === 'key') add('apiKeys', ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+      if (route.auth === 'key' && route.rateLimited) add('rateLimits', ['dynamodb:UpdateItem']);
+      const sorted = (map: Map<string, Set<string>>) =>
+        Object.fromEntries([...map].map(([k, v]) => [k, [...v].sort()]).sort());
+      expect(sorted(granted)).toEqual(sorted(expected));
+      // No Scan, and no writes where the route only reads.
+      for (const statement of statements) expect(actionsOf(statement)).not.toContain('dynamodb:Scan');
 
       const sendsTo = statements
         .filter((statement) => actionsOf(statement).includes('sqs:SendMessage'))
         .flatMap((statement) => [...referencedIds(statement.Resource)]);
-      const expectedQueues = (route.sends ?? []).map((queue) =>
+      const expectedQueues = (route.access.sends ?? []).map((queue) =>
         queue === 'events' ? outputTarget(template, 'EventsQueueArn') : deliveriesQueueId(),
       );
       expect(sendsTo).toEqual(expectedQueues);
@@ -162,7 +179,7 @@ describe('management API', () => {
       const readsSecret = statements.some((statement) =>
         actionsOf(statement).includes('secretsmanager:GetSecretValue'),
       );
-      expect(readsSecret).toBe(route.usesSecretKey === true);
+      expect(readsSecret).toBe(route.access.secretKey === true);
     },
   );
 });

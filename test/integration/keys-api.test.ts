@@ -29,7 +29,8 @@ describe('API key endpoints', () => {
     const { key, workspaceId } = await newWorkspace('keys');
     const created = await call('POST', '/api/keys', { key, body: { name: 'CI deploys' } });
     expect(created.status).toBe(201);
-    expect(Object.keys(created.json).sort()).toEqual(['created_at', 'id', 'key', 'name']);
+    expect(Object.keys(created.json).sort()).toEqual(['created_at', 'id', 'key', 'key_prefix', 'name']);
+    expect(created.json.key_prefix).toBe(created.json.key.slice(0, 12));
     expect(created.json.key).toMatch(/^enc_live_[A-Za-z0-9]{32}$/);
     const newKey: string = created.json.key;
 
@@ -44,9 +45,14 @@ describe('API key endpoints', () => {
       id: created.json.id,
       name: 'CI deploys',
       key_preview: `...${newKey.slice(-4)}`,
+      key_prefix: newKey.slice(0, 12),
       created_at: created.json.created_at,
       last_used: expect.any(String),
       revoked_at: null,
+      disabled_at: null,
+      is_active: true,
+      disabled_by_admin: false,
+      credit_limit: null,
     });
 
     const revoked = await call('DELETE', `/api/keys?id=${created.json.id}`, { key });
@@ -104,7 +110,8 @@ describe('API key endpoints', () => {
     expect(
       (await call('GET', '/api/keys', { key: a.key })).json.keys.map((k: { id: string }) => k.id),
     ).toEqual([a.keyId]);
-    expect((await call('PATCH', '/api/keys', { key: a.key })).status).toBe(405);
+    expect((await call('PATCH', '/api/keys', { key: a.key })).status).toBe(400);
+    expect((await call('GET', '/api/keys/limit', { key: a.key })).status).toBe(405);
     expect((await call('POST', '/api/keys', {})).status).toBe(401);
   });
 });

@@ -13,7 +13,7 @@ describe('consistency', () => {
 
   it('the local handler registry has exactly one handler per route, plus the fallback', () => {
     expect(Object.keys(API_HANDLERS).sort()).toEqual(
-      [...ROUTES.map((route) => route.handler), FALLBACK_HANDLER].sort(),
+      [...ROUTES.map((route) => route.name), FALLBACK_HANDLER].sort(),
     );
     expect(FALLBACK_HANDLER).toBe('fallback');
     for (const handler of Object.values(API_HANDLERS)) expect(handler).toEqual(expect.any(Function));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApiDocument } from '../../functions/core/openapi.ts';
-import { ROUTES } from '../../functions/routes.ts';
+import { API_PREFIXES, ROUTES } from '../../functions/routes.ts';
 
 const committed = JSON.parse(readFileSync(join(process.cwd(), 'docs', 'openapi.json'), 'utf8'));
 
@@ -27,11 +27,16 @@ describe('the OpenAPI document', () => {
     expect(JSON.parse(JSON.stringify(document))).toEqual(committed);
   });
 
-  it('is OpenAPI 3.1 and describes every route of the route table', () => {
+  it('is OpenAPI 3.1, serves every prefix and describes every route of the route table', () => {
     expect(document.openapi).toBe('3.1.0');
+    expect((document as unknown as { servers: { url: string }[] }).servers.map((s) => s.url)).toEqual([
+      ...API_PREFIXES,
+    ]);
     for (const route of ROUTES) {
-      if (route.path === '/api/openapi.json') continue;
-      expect(document.paths[route.path]?.[route.method.toLowerCase()]).toBeDefined();
+      if (route.name === 'openapi') continue;
+      expect(document.paths[route.path]?.[route.method.toLowerCase()]).toMatchObject({
+        operationId: route.name,
+      });
     }
   });
 

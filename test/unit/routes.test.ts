@@ -1,77 +1,82 @@
-import { matchRoute, ROUTES } from '../../functions/routes.ts';
+import { API_PREFIXES, fullPath, matchRoute, ROUTES, splitPrefix } from '../../functions/routes.ts';
 
 describe('ROUTES', () => {
-  it('has one entry per (method, path) and one handler per entry', () => {
+  it('has one declaration per (method, path) and one handler per declaration', () => {
     const keys = ROUTES.map((route) => `${route.method} ${route.path}`);
     expect(new Set(keys).size).toBe(ROUTES.length);
-    expect(new Set(ROUTES.map((route) => route.handler)).size).toBe(ROUTES.length);
+    expect(new Set(ROUTES.map((route) => route.name)).size).toBe(ROUTES.length);
   });
 
-  it('covers every endpoint of the contract', () => {
+  it('covers every endpoint of the contract (§3, §7)', () => {
     expect(ROUTES.map((route) => `${route.method} ${route.path}`).sort()).toEqual(
       [
-        'GET /api/health',
-        'GET /api/openapi.json',
-        'GET /api/webhooks',
-        'POST /api/webhooks',
-        'PUT /api/webhooks',
-        'DELETE /api/webhooks',
-        'POST /api/webhooks/test',
-        'GET /api/webhooks/deliveries',
-        'GET /api/webhooks/deliveries/attempts',
-        'POST /api/keys',
-        'GET /api/keys',
-        'DELETE /api/keys',
+        'GET /health',
+        'GET /openapi.json',
+        'GET /webhooks',
+        'POST /webhooks',
+        'PUT /webhooks',
+        'DELETE /webhooks',
+        'POST /webhooks/test',
+        'GET /webhooks/deliveries',
+        'GET /webhooks/deliveries/attempts',
+        'POST /keys',
+        'GET /keys',
+        'DELETE /keys',
+        'PUT /keys',
+        'PATCH /keys',
+        'POST /keys/limit',
       ].sort(),
     );
   });
 
-  it('authenticates everything but health and the OpenAPI document', () => {
-    const open = ROUTES.filter((route) => !route.authenticated).map((route) => route.path);
-    expect(open.sort()).toEqual(['/api/health', '/api/openapi.json']);
+  it('authenticates everything but health and the OpenAPI document, and rate-limits the webhook endpoints', () => {
+    expect(
+      ROUTES.filter((route) => route.auth === 'none')
+        .map((route) => route.path)
+        .sort(),
+    ).toEqual(['/health', '/openapi.json']);
+    for (const route of ROUTES) expect(route.rateLimited).toBe(route.path.startsWith('/webhooks'));
   });
 });
 
 describe('matchRoute', () => {
-  it.each(ROUTES.map((route) => [route.method, route.path, route.handler]))(
-    'routes %s %s to %s',
-    (method, path, handler) => {
-      const match = matchRoute(method, path);
-      expect(match.kind).toBe('route');
-      expect(match.kind === 'route' && match.route.handler).toBe(handler);
-    },
+  const mounted = ROUTES.flatMap((route) =>
+    API_PREFIXES.map((prefix) => [route.method, fullPath(prefix, route), route.name, prefix] as const),
   );
+
+  it.each(mounted)('routes %s %s to %s under %s', (method, path, name, prefix) => {
+    expect(matchRoute(method, path)).toMatchObject({ kind: 'route', route: { name }, prefix });
+  });
 
   it('matches the method case-insensitively', () => {
     expect(matchRoute('get', '/api/webhooks')).toMatchObject({
       kind: 'route',
-      route: { handler: 'webhooks-get' },
+      route: { name: 'webhooks-get' },
     });
   });
 
-  it('answers method_not_allowed with the allowed methods on a known path', () => {
-    expect(matchRoute('PATCH', '/api/webhooks')).toEqual({
-      kind: 'method_not_allowed',
-      allowed: ['GET', 'POST', 'PUT', 'DELETE'],
-    });
-    expect(matchRoute('GET', '/api/webhooks/test')).toEqual({
-      kind: 'method_not_allowed',
-      allowed: ['POST'],
-    });
-    expect(matchRoute('DELETE', '/api/webhooks/deliveries')).toEqual({
-      kind: 'method_not_allowed',
-      allowed: ['GET'],
-    });
-    expect(matchRoute('PUT', '/api/keys')).toEqual({
-      kind: 'method_not_allowed',
-      allowed: ['POST', 'GET', 'DELETE'],
-    });
-    expect(matchRoute('POST', '/api/health')).toEqual({ kind: 'method_not_allowed', allowed: ['GET'] });
+  it('answers method_not_allowed with the allowed methods on a known path, under every prefix', () => {
+    for (const prefix of API_PREFIXES) {
+      expect(matchRoute('PATCH', `${prefix}/webhooks`)).toEqual({
+        kind: 'method_not_allowed',
+        allowed: ['GET', 'POST', 'PUT', 'DELETE'],
+      });
+      expect(matchRoute('GET', `${prefix}/webhooks/test`)).toEqual({
+        kind: 'method_not_allowed',
+        allowed: ['POST'],
+      });
+      expect(matchRoute('POST', `${prefix}/health`)).toEqual({
+        kind: 'method_not_allowed',
+        allowed: ['GET'],
+      });
+    }
+    expect(matchRoute('GET', '/api/keys/limit')).toEqual({ kind: 'method_not_allowed', allowed: ['POST'] });
   });
 
   it.each([
     '/api/nope',
     '/api',
+    '/api/cli',
     '/',
     '',
     '/api/webhooks/',
@@ -81,7 +86,17 @@ describe('matchRoute', () => {
     '/api//webhooks',
     'api/webhooks',
     '/api/webhooks?id=1',
+    '/api/cli/cli/webhooks',
+    '/api/other/webhooks',
+    '/cli/webhooks',
   ])('answers not_found for %j (exact paths only, like API Gateway)', (path) => {
     expect(matchRoute('GET', path)).toEqual({ kind: 'not_found' });
+  });
+
+  it('splits the longest prefix first', () => {
+    expect(splitPrefix('/api/cli/webhooks')).toEqual({ prefix: '/api/cli', rest: '/webhooks' });
+    expect(splitPrefix('/api/agent/keys')).toEqual({ prefix: '/api/agent', rest: '/keys' });
+    expect(splitPrefix('/api/keys')).toEqual({ prefix: '/api', rest: '/keys' });
+    expect(splitPrefix('/apix/keys')).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import {
 import { webhookRecord } from '../support/fakes.ts';
 
 const URL_OK = 'https://receiver.example.com/hooks';
+const WH_ID = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 
 const issues = (
   input: unknown,
@@ -148,12 +149,12 @@ describe('createWebhookSchema', () => {
 
 describe('updateWebhookSchema', () => {
   it('requires id and url only', () => {
-    expect(updateWebhookSchema.parse({ id: 'wh_1', url: URL_OK })).toEqual({ id: 'wh_1', url: URL_OK });
+    expect(updateWebhookSchema.parse({ id: WH_ID, url: URL_OK })).toEqual({ id: WH_ID, url: URL_OK });
     expect(issues({ url: URL_OK }, updateWebhookSchema)).toEqual([{ path: 'id', message: 'id is required' }]);
     expect(issues({ id: '', url: URL_OK }, updateWebhookSchema)).toEqual([
       { path: 'id', message: 'id is required' },
     ]);
-    expect(issues({ id: 'wh_1' }, updateWebhookSchema)).toEqual([
+    expect(issues({ id: WH_ID }, updateWebhookSchema)).toEqual([
       { path: 'url', message: 'url is required and must be a string' },
     ]);
   });
@@ -161,35 +162,35 @@ describe('updateWebhookSchema', () => {
   it('accepts null for every optional field (keep the current value)', () => {
     expect(
       updateWebhookSchema.parse({
-        id: 'wh_1',
+        id: WH_ID,
         url: URL_OK,
         events: null,
         description: null,
         is_active: null,
       }),
-    ).toEqual({ id: 'wh_1', url: URL_OK, events: null, description: null, is_active: null });
+    ).toEqual({ id: WH_ID, url: URL_OK, events: null, description: null, is_active: null });
   });
 
   it('applies the create rules to the fields it is given', () => {
-    expect(issues({ id: 'wh_1', url: 'http://example.com/' }, updateWebhookSchema)).toContainEqual({
+    expect(issues({ id: WH_ID, url: 'http://example.com/' }, updateWebhookSchema)).toContainEqual({
       path: 'url',
       message: 'url must use https',
     });
-    expect(issues({ id: 'wh_1', url: URL_OK, events: [] }, updateWebhookSchema)[0]?.path).toBe('events');
-    expect(issues({ id: 'wh_1', url: URL_OK, events: ['nope'] }, updateWebhookSchema)[0]?.path).toBe(
+    expect(issues({ id: WH_ID, url: URL_OK, events: [] }, updateWebhookSchema)[0]?.path).toBe('events');
+    expect(issues({ id: WH_ID, url: URL_OK, events: ['nope'] }, updateWebhookSchema)[0]?.path).toBe(
       'events.0',
     );
-    expect(issues({ id: 'wh_1', url: URL_OK, is_active: 'false' }, updateWebhookSchema)).toEqual([
+    expect(issues({ id: WH_ID, url: URL_OK, is_active: 'false' }, updateWebhookSchema)).toEqual([
       { path: 'is_active', message: 'is_active must be a boolean' },
     ]);
     expect(
       updateWebhookSchema.parse({
-        id: 'wh_1',
+        id: WH_ID,
         url: URL_OK,
         events: ['credits.low', 'credits.low'],
         is_active: false,
       }),
-    ).toEqual({ id: 'wh_1', url: URL_OK, events: ['credits.low'], is_active: false });
+    ).toEqual({ id: WH_ID, url: URL_OK, events: ['credits.low'], is_active: false });
   });
 });
 

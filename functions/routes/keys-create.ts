@@ -1,0 +1,17 @@
+import { apiKeyCreatedOutSchema, createApiKeySchema } from '../core/api-keys.ts';
+import { defineRoute } from './route.ts';
+
+export const route = defineRoute({
+  name: 'keys-create',
+  method: 'POST',
+  path: '/keys',
+  summary: 'Create an API key (publishes apikey.created)',
+  auth: 'key',
+  rateLimited: false,
+  body: createApiKeySchema,
+  responses: {
+    201: { description: 'Created; the full `key` appears only here.', schema: apiKeyCreatedOutSchema },
+  },
+  errors: [400, 413],
+  access: { tables: { apiKeys: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] }, sends: ['events'] },
+});
