@@ -26,5 +26,7 @@ export default {
     },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // Encrata's real CLI (npm run test:cli, with ENCRATA_CLI_BIN): not in npm test, CI cannot build it.
+    { ...common, displayName: 'cli', testMatch: ['<rootDir>/test/cli/**/*.test.ts'] },
   ],
 };

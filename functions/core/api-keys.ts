@@ -4,7 +4,7 @@ import type { ApiKeyRecord } from './records.ts';
 export const API_KEY_NAME_MAX = 100;
 
 /** Names and descriptions: visible text, no control or non-characters (they break logs and terminals). */
-export const FORBIDDEN_TEXT = /[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udfff]/u;
+export const FORBIDDEN_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}]/u;
 
 const nameSchema = z
   .string({ error: 'name is required and must be a string' })
