@@ -106,6 +106,9 @@ export const DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE = 50;
 /** Requests per minute per API key on the webhook endpoints (contract §1). */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 30;
 
+/** How long a webhook may fail without a success before it is disabled (contract §5: 5 days). */
+export const DEFAULT_AUTO_DISABLE_AFTER_SECONDS = 5 * 24 * 60 * 60;
+
 /** Default retry schedule (contract §5), seconds between attempts: 8 attempts over ~27.6 h. */
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
 
@@ -153,4 +156,5 @@ export const ENV = {
   sqsEndpoint: 'ENCRATA_SQS_ENDPOINT',
   /** Local stack only: extra CA certificates (PEM) the sender trusts, e.g. the local receiver's. */
   extraCaFile: 'ENCRATA_EXTRA_CA_FILE',
+  autoDisableAfterSeconds: 'ENCRATA_AUTO_DISABLE_AFTER_SECONDS',
 } as const;

@@ -6,6 +6,8 @@
  */
 import { route as deliveriesAttempts } from './routes/deliveries-attempts.ts';
 import { route as deliveriesList } from './routes/deliveries-list.ts';
+import { route as deliveriesResend } from './routes/deliveries-resend.ts';
+import { route as eventTypes } from './routes/event-types.ts';
 import { route as health } from './routes/health.ts';
 import { route as keysCreate } from './routes/keys-create.ts';
 import { route as keysLimit } from './routes/keys-limit.ts';
@@ -18,6 +20,9 @@ import type { HttpMethod, RouteSpec } from './routes/route.ts';
 import { route as webhooksCreate } from './routes/webhooks-create.ts';
 import { route as webhooksDelete } from './routes/webhooks-delete.ts';
 import { route as webhooksGet } from './routes/webhooks-get.ts';
+import { route as webhooksRecover } from './routes/webhooks-recover.ts';
+import { route as webhooksRecovery } from './routes/webhooks-recovery.ts';
+import { route as webhooksRotateSecret } from './routes/webhooks-rotate-secret.ts';
 import { route as webhooksTest } from './routes/webhooks-test.ts';
 import { route as webhooksUpdate } from './routes/webhooks-update.ts';
 
@@ -31,8 +36,13 @@ export const ROUTES: readonly RouteSpec[] = [
   webhooksUpdate,
   webhooksDelete,
   webhooksTest,
+  webhooksRotateSecret,
+  webhooksRecover,
+  webhooksRecovery,
+  eventTypes,
   deliveriesList,
   deliveriesAttempts,
+  deliveriesResend,
   keysCreate,
   keysList,
   keysRevoke,

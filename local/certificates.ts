@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -10,13 +11,17 @@ export interface Certificate {
 }
 
 /**
- * A self-signed certificate for 127.0.0.1, ::1 and localhost, valid for a year. Used by
+ * A self-signed certificate for 127.0.0.1, ::1 and localhost (its subject alternative names), valid
+ * for a year. Used by
  * `npm run receiver` and the tests' HTTPS receivers; the local stack trusts the one in its data dir.
  */
 export async function createLocalCertificate(): Promise<{ cert: string; key: string }> {
   const notAfter = new Date();
   notAfter.setFullYear(notAfter.getFullYear() + 1);
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+  // A subject of its own: TLS finds a trusted certificate by its subject name, so two of these
+  // trusted at once (NODE_EXTRA_CA_CERTS and the stack's own) must not share one.
+  const subject = `Encrata local receiver ${randomBytes(6).toString('hex')}`;
+  const pems = await generate([{ name: 'commonName', value: subject }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',

@@ -2,7 +2,10 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { API_KEY_PATTERN } from '../functions/core/ids.ts';
 import { parseRetrySchedule } from '../functions/core/retry.ts';
-import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../functions/resources.ts';
+import {
+  DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
+  DEFAULT_RETRY_SCHEDULE_SECONDS,
+} from '../functions/resources.ts';
 
 /** A configuration problem, told in one sentence; `npm start` prints it and exits non-zero. */
 export class LocalConfigError extends Error {}
@@ -17,6 +20,8 @@ export interface LocalConfig {
   logLevel: string;
   rateLimitPerMinute: number;
   maxWebhooks: number;
+  /** How long a webhook may fail without a success before it is disabled (contract §5). */
+  autoDisableAfterSeconds: number;
 }
 
 const schema = z.object({
@@ -44,6 +49,10 @@ const schema = z.object({
     .string()
     .regex(/^[1-9]\d{0,5}$/, 'ENCRATA_MAX_WEBHOOKS must be a positive whole number')
     .optional(),
+  ENCRATA_AUTO_DISABLE_AFTER_SECONDS: z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, 'ENCRATA_AUTO_DISABLE_AFTER_SECONDS must be a positive whole number of seconds')
+    .optional(),
   ENCRATA_LOG_LEVEL: z
     .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'], {
       error: 'ENCRATA_LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT',
@@ -63,6 +72,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     ENCRATA_ALLOW_PRIVATE_TARGETS: empty(env.ENCRATA_ALLOW_PRIVATE_TARGETS),
     ENCRATA_RATE_LIMIT_PER_MINUTE: empty(env.ENCRATA_RATE_LIMIT_PER_MINUTE),
     ENCRATA_MAX_WEBHOOKS: empty(env.ENCRATA_MAX_WEBHOOKS),
+    ENCRATA_AUTO_DISABLE_AFTER_SECONDS: empty(env.ENCRATA_AUTO_DISABLE_AFTER_SECONDS),
     ENCRATA_LOG_LEVEL: empty(env.ENCRATA_LOG_LEVEL),
   });
   if (!result.success) {
@@ -93,5 +103,8 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     logLevel: (e.ENCRATA_LOG_LEVEL ?? 'INFO').toUpperCase(),
     rateLimitPerMinute: Number(e.ENCRATA_RATE_LIMIT_PER_MINUTE ?? 30),
     maxWebhooks: Number(e.ENCRATA_MAX_WEBHOOKS ?? 50),
+    autoDisableAfterSeconds: Number(
+      e.ENCRATA_AUTO_DISABLE_AFTER_SECONDS ?? DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
+    ),
   };
 }

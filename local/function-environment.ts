@@ -17,6 +17,7 @@ export interface FunctionSettings {
   logLevel: string;
   rateLimitPerMinute?: number;
   maxWebhooks?: number;
+  autoDisableAfterSeconds?: number;
   extraCaFile?: string;
 }
 
@@ -52,6 +53,9 @@ export function functionEnvironment(
     [ENV.allowPrivateTargets]: settings.allowPrivateTargets ? '1' : '0',
     [ENV.rateLimitPerMinute]: String(settings.rateLimitPerMinute ?? 30),
     [ENV.maxWebhooks]: String(settings.maxWebhooks ?? 50),
+    ...(settings.autoDisableAfterSeconds
+      ? { [ENV.autoDisableAfterSeconds]: String(settings.autoDisableAfterSeconds) }
+      : {}),
     [ENV.dynamodbEndpoint]: resources.dynamodbEndpoint,
     [ENV.sqsEndpoint]: resources.sqsEndpoint,
     ...(settings.extraCaFile ? { [ENV.extraCaFile]: settings.extraCaFile } : {}),

@@ -5,6 +5,8 @@
 import type { Handler } from 'aws-lambda';
 import * as deliveriesAttempts from '../functions/api/deliveries-attempts.ts';
 import * as deliveriesList from '../functions/api/deliveries-list.ts';
+import * as deliveriesResend from '../functions/api/deliveries-resend.ts';
+import * as eventTypes from '../functions/api/event-types.ts';
 import * as fallback from '../functions/api/fallback.ts';
 import * as health from '../functions/api/health.ts';
 import * as keysCreate from '../functions/api/keys-create.ts';
@@ -17,6 +19,9 @@ import * as openapi from '../functions/api/openapi.ts';
 import * as webhooksCreate from '../functions/api/webhooks-create.ts';
 import * as webhooksDelete from '../functions/api/webhooks-delete.ts';
 import * as webhooksGet from '../functions/api/webhooks-get.ts';
+import * as webhooksRecover from '../functions/api/webhooks-recover.ts';
+import * as webhooksRecovery from '../functions/api/webhooks-recovery.ts';
+import * as webhooksRotateSecret from '../functions/api/webhooks-rotate-secret.ts';
 import * as webhooksTest from '../functions/api/webhooks-test.ts';
 import * as webhooksUpdate from '../functions/api/webhooks-update.ts';
 import * as dispatcher from '../functions/dispatcher/handler.ts';
@@ -33,8 +38,13 @@ export const API_HANDLERS: Record<string, AnyHandler> = {
   'webhooks-update': webhooksUpdate.handler,
   'webhooks-delete': webhooksDelete.handler,
   'webhooks-test': webhooksTest.handler,
+  'webhooks-rotate-secret': webhooksRotateSecret.handler,
+  'webhooks-recover': webhooksRecover.handler,
+  'webhooks-recovery': webhooksRecovery.handler,
+  'event-types': eventTypes.handler,
   'deliveries-list': deliveriesList.handler,
   'deliveries-attempts': deliveriesAttempts.handler,
+  'deliveries-resend': deliveriesResend.handler,
   'keys-create': keysCreate.handler,
   'keys-list': keysList.handler,
   'keys-revoke': keysRevoke.handler,

@@ -124,6 +124,7 @@ export async function startLocalStack(
       logLevel: cfg.logLevel,
       rateLimitPerMinute: cfg.rateLimitPerMinute,
       maxWebhooks: cfg.maxWebhooks,
+      autoDisableAfterSeconds: cfg.autoDisableAfterSeconds,
       extraCaFile: receiverCertificate.certFile,
     }),
   );

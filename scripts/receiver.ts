@@ -7,24 +7,36 @@
  *   terminal 2: npm run receiver -- --secret whsec_…   (the secret from creating the webhook)
  *
  * Options: --port (default 4443), --secret (or ENCRATA_WEBHOOK_SECRET; without it signatures are
- * shown but not verified), --status (answer with this status, default 200).
+ * shown but not verified; give it twice during a secret rotation — the new secret and the previous
+ * one — and each delivery says which one verified), --status (answer with this status, default 200).
  */
 import { createServer } from 'node:https';
 import { parseArgs } from 'node:util';
-import { Webhook } from 'standardwebhooks';
 import { ensureReceiverCertificate } from '../local/certificates.ts';
-import { verifyEncrataSignature } from './verify.ts';
+import { verifyDelivery } from './verify.ts';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '4443' },
-    secret: { type: 'string', default: process.env.ENCRATA_WEBHOOK_SECRET ?? '' },
+    secret: { type: 'string', multiple: true },
     status: { type: 'string', default: '200' },
   },
 });
 const dataDir = process.env.ENCRATA_DATA_DIR ?? '.local';
 const status = Number(values.status);
-const secret = values.secret ?? '';
+const secrets = values.secret?.length
+  ? values.secret
+  : (process.env.ENCRATA_WEBHOOK_SECRET ?? '').split(',').filter(Boolean);
+if (secrets.length > 2) {
+  console.error('Give --secret at most twice: the new secret and, during a rotation, the previous one.');
+  process.exit(2);
+}
+const which = (index: number | null) =>
+  index === null
+    ? 'INVALID'
+    : secrets.length > 1
+      ? `valid (${index === 0 ? 'first' : 'second'} --secret)`
+      : 'valid';
 
 const certificate = await ensureReceiverCertificate(dataDir);
 const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
@@ -34,20 +46,10 @@ const server = createServer({ cert: certificate.cert, key: certificate.key }, (r
     const body = Buffer.concat(chunks).toString('utf8');
     const header = (name: string) => String(req.headers[name] ?? '');
     let verdict = 'not verified (no --secret given)';
-    if (secret) {
-      const encrata = verifyEncrataSignature(secret, body, header('x-encrata-signature'));
-      let standard = false;
-      try {
-        new Webhook(secret).verify(body, {
-          'webhook-id': header('webhook-id'),
-          'webhook-timestamp': header('webhook-timestamp'),
-          'webhook-signature': header('webhook-signature'),
-        });
-        standard = true;
-      } catch {
-        standard = false;
-      }
-      verdict = `X-Encrata-Signature ${encrata ? 'valid' : 'INVALID'}, Standard Webhooks ${standard ? 'valid' : 'INVALID'}`;
+    if (secrets.length > 0) {
+      const headers = Object.fromEntries(Object.keys(req.headers).map((name) => [name, header(name)]));
+      const result = verifyDelivery(secrets, body, headers);
+      verdict = `X-Encrata-Signature ${which(result.encrata)}, Standard Webhooks ${which(result.standard)}`;
     }
     console.log(
       `\n${new Date().toISOString()} ${req.method} ${req.url}\n` +

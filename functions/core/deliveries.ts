@@ -58,6 +58,8 @@ export interface DeliveryState {
   /** The newest row's key, when there is one. */
   rowKey?: string;
   messageId?: string;
+  /** The recovery that queued the current run, if one did. */
+  recoveryId?: string;
   expiresAt: number;
 }
 
@@ -108,6 +110,7 @@ export function stateOfRow(row: DeliveryRow, deliveryId: string): DeliveryState 
     deadLettered: row.dead_lettered === true,
     rowKey: row.id,
     messageId: row.message_id,
+    recoveryId: row.recovery_id,
     expiresAt: row.expires_at,
   };
 }
@@ -136,6 +139,7 @@ export function nextRow(
     error: state.error,
     last_attempt_at: state.lastAttemptAt,
     next_attempt_at: undefined,
+    recovery_id: state.recoveryId,
     expires_at: state.expiresAt,
     ...changes,
   };

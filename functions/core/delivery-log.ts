@@ -42,7 +42,7 @@ export interface ReadLimits {
   storePage: number;
 }
 
-const deliveryIdSchema = z
+export const deliveryIdSchema = z
   .string()
   .regex(DELIVERY_ID_PATTERN, 'must be a delivery id (dlv_ followed by 26 characters)');
 

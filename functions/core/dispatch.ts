@@ -9,22 +9,36 @@ import { type DeliveryState, newDeliveryState, stateOfRow, stopRow } from './del
 import type {
   DeliveryLog,
   DeliveryQueueControl,
+  DeliveryRateLimiter,
+  EventPublisher,
   EventStore,
   SecretResolver,
   Sender,
   WebhookStore,
 } from './ports.ts';
-import type { DeliveryMessage, DeliveryRow, WebhookRecord, WebhookSnapshot } from './records.ts';
+import { buildSystemEventMessage } from './publish.ts';
+import {
+  type DeliveryMessage,
+  type DeliveryRow,
+  deliveryIdOfRow,
+  rowKey,
+  type WebhookRecord,
+  type WebhookSnapshot,
+} from './records.ts';
 import { errorRetryDelay } from './retry.ts';
 import { buildDeliveryHeaders, HEADERS } from './signing.ts';
+import { type SigningTarget, signingMaterial } from './signing-material.ts';
 
 export interface DispatchPorts {
-  webhooks: Pick<WebhookStore, 'get'>;
+  webhooks: Pick<WebhookStore, 'get' | 'markFailing' | 'clearFailing' | 'disableFailing'>;
   events: Pick<EventStore, 'get'>;
   log: DeliveryLog;
   secrets: SecretResolver;
   sender: Sender;
   queue: DeliveryQueueControl;
+  rateLimiter: DeliveryRateLimiter;
+  /** Where `webhook.disabled` goes (the events queue). */
+  publisher: EventPublisher;
 }
 
 export interface DispatchOptions {
@@ -33,6 +47,8 @@ export interface DispatchOptions {
   random: () => number;
   /** Receives SQS allows before it dead-letters a message itself (the last one records the failure). */
   maxReceives: number;
+  /** A webhook failing this long without a success is disabled at its next failure (contract §5). */
+  autoDisableAfterMs: number;
 }
 
 /** A delivery message as the queue handed it over. */
@@ -44,7 +60,15 @@ export interface ReceivedDelivery {
   receiveCount: number;
 }
 
-export type DispatchOutcome = 'delivered' | 'retry' | 'failed' | 'stopped' | 'skipped' | 'error';
+export type DispatchOutcome =
+  | 'delivered'
+  | 'retry'
+  | 'failed'
+  | 'stopped'
+  | 'skipped'
+  /** Over the webhook's rate limit: waits, without an attempt. */
+  | 'throttled'
+  | 'error';
 
 /** What became of one message: `keep` leaves it on the queue (to come back), `delete` is done with it. */
 export interface DispatchResult {
@@ -66,13 +90,17 @@ export const EARLY_TOLERANCE_MS = 1000;
 type Action =
   | { type: 'delete' }
   | { type: 'retry'; delaySeconds: number }
+  /** Waits without an attempt, as a fresh copy (the message's own receives are nearly used up). */
+  | { type: 'requeue'; delaySeconds: number }
   | { type: 'dead-letter'; redriveOf: string };
 
-interface Target {
-  workspace_id: string;
-  id: string;
+/** Longest delay SQS allows on a message it is sent (DelaySeconds). */
+const MAX_SEND_DELAY_SECONDS = 900;
+
+interface Target extends SigningTarget {
   url: string;
-  secret_ciphertext: string;
+  rate_limit?: number | null;
+  failing_since?: string;
 }
 
 type Prepared =
@@ -101,15 +129,28 @@ function initialState(message: DeliveryMessage): DeliveryState {
       createdAt: message.created_at,
     }),
     run: message.run ?? 1,
+    recoveryId: message.recovery_id,
   };
 }
 
 /** Why a webhook no longer wants this delivery, or null. */
-function webhookRefusal(webhook: WebhookRecord | null, state: DeliveryState): string | null {
+function webhookRefusal(
+  webhook: WebhookRecord | null,
+  state: DeliveryState,
+  message: DeliveryMessage,
+): string | null {
   if (!webhook || webhook.workspace_id !== state.workspaceId) return 'webhook deleted';
-  if (!webhook.is_active) return 'webhook paused';
-  // Paused and resumed since this delivery was made: pausing stopped it (contract §3).
-  if (webhook.paused_at && state.createdAt <= webhook.paused_at) return 'webhook paused';
+  if (!webhook.is_active) {
+    return webhook.disabled_reason === 'failing' ? 'webhook disabled: failing' : 'webhook paused';
+  }
+  // Paused and resumed since this run was queued: pausing stopped it (contract §3). Fan-out's run
+  // dates from the event's arrival; a resend or a recovery queued its run when it asked, so one asked
+  // after the resume goes out.
+  const runQueuedAt =
+    (message.run ?? 1) > 1 || message.recovery_id
+      ? new Date(message.queued_at).toISOString()
+      : state.createdAt;
+  if (webhook.paused_at && runQueuedAt <= webhook.paused_at) return 'webhook paused';
   return null;
 }
 
@@ -136,6 +177,7 @@ function continueFrom(
         status: 'pending',
         deadLettered: false,
         nextAttemptAt: undefined,
+        recoveryId: message.recovery_id,
       },
       redriven: false,
     };
@@ -193,7 +235,11 @@ export async function prepareDelivery(
   const { message } = received;
   const nowMs = options.now();
   const first =
-    received.receiveCount <= 1 && !message.resumed && (message.run ?? 1) === 1 && !message.redrive_of;
+    received.receiveCount <= 1 &&
+    !message.resumed &&
+    !message.recheck &&
+    (message.run ?? 1) === 1 &&
+    !message.redrive_of;
   let state: DeliveryState;
   let redriven = false;
   let webhook: WebhookRecord | null;
@@ -219,7 +265,7 @@ export async function prepareDelivery(
   }
 
   if (!snapshot) {
-    const refusal = webhookRefusal(webhook, state);
+    const refusal = webhookRefusal(webhook, state, message);
     // A deleted webhook's log went with it: nothing to record.
     if (refusal === 'webhook deleted') {
       return { kind: 'skip', action: { type: 'delete' }, outcome: 'stopped', reason: refusal };
@@ -237,6 +283,24 @@ export async function prepareDelivery(
   if (body === undefined) {
     const reason = 'event expired before it could be delivered';
     return { kind: 'stop', row: stopRow(state, reason, received.messageId), reason };
+  }
+  // Over the webhook's own rate limit: wait for a later second, without using an attempt.
+  if (target.rate_limit) {
+    const slot = await ports.rateLimiter.take(target.id, target.rate_limit, nowMs);
+    if (!slot.ok) {
+      // Waiting by visibility uses one of the message's receives: near the end of them, wait as a
+      // fresh copy instead, so a long backlog never reaches the dead-letter queue by waiting.
+      const delaySeconds = Math.min(slot.waitSeconds, MAX_SEND_DELAY_SECONDS);
+      return {
+        kind: 'skip',
+        action:
+          received.receiveCount >= options.maxReceives - 1
+            ? { type: 'requeue', delaySeconds }
+            : { type: 'retry', delaySeconds },
+        outcome: 'throttled',
+        reason: `over the webhook's rate limit (${target.rate_limit}/s)`,
+      };
+    }
   }
   return {
     kind: 'send',
@@ -267,7 +331,7 @@ export async function sendAndSettle(
   const startedMs = options.now();
   const timestampSeconds = Math.floor(startedMs / 1000);
   const headers = buildDeliveryHeaders({
-    secret: await ports.secrets(target),
+    ...(await signingMaterial(ports.secrets, target, startedMs)),
     deliveryId: state.deliveryId,
     eventType: state.eventType,
     body,
@@ -291,6 +355,7 @@ export async function sendAndSettle(
     messageId: received.messageId,
     deadLetterOnFailure: true,
   });
+  await trackHealth(ports, target, decision.status === 'success', endedMs, options);
   if (decision.status === 'success') {
     return {
       row,
@@ -315,6 +380,81 @@ export async function sendAndSettle(
     outcome: 'failed',
     reason: `gave up after ${row.attempts} attempts`,
     conditional: true,
+  };
+}
+
+/**
+ * The automatic-disable clock (contract §5), kept on failures only: a failure starts it (once), a
+ * failure past the window disables the webhook and tells the workspace (`webhook.disabled`), and a
+ * success stops it — which writes only when it was running, so healthy webhooks pay nothing. Best
+ * effort: the attempt is recorded whatever this does.
+ */
+async function trackHealth(
+  ports: DispatchPorts,
+  target: Target,
+  succeeded: boolean,
+  nowMs: number,
+  options: DispatchOptions,
+): Promise<void> {
+  try {
+    if (succeeded) {
+      if (target.failing_since)
+        await ports.webhooks.clearFailing(target.workspace_id, target.id, target.failing_since);
+      return;
+    }
+    if (!target.failing_since) {
+      await ports.webhooks.markFailing(target.workspace_id, target.id, new Date(nowMs).toISOString());
+      return;
+    }
+    if (nowMs - Date.parse(target.failing_since) < options.autoDisableAfterMs) return;
+    const at = new Date(nowMs).toISOString();
+    const disabled = await ports.webhooks.disableFailing(
+      target.workspace_id,
+      target.id,
+      target.failing_since,
+      at,
+    );
+    if (!disabled) return;
+    await ports.publisher.publish(
+      buildSystemEventMessage(
+        {
+          workspaceId: disabled.workspace_id,
+          event: 'webhook.disabled',
+          id: `webhook.disabled:${disabled.id}:${target.failing_since}`,
+          data: {
+            webhook_id: disabled.id,
+            url: disabled.url,
+            reason: 'failing',
+            failing_since: target.failing_since,
+          },
+        },
+        new Date(nowMs),
+      ),
+    );
+  } catch {
+    // The clock is advice: a lost write delays a disable by one failure, never loses an attempt.
+  }
+}
+
+/**
+ * The row this attempt collided with may be the `queued` row of the very run it serves: a resend or
+ * a recovery sends its message before writing that row (resend.ts), so a quick dispatcher can
+ * attempt in between. The attempt stands; it goes on top of the queued row.
+ */
+async function overQueuedRow(
+  ports: DispatchPorts,
+  row: DeliveryRow,
+  nowMs: number,
+): Promise<DeliveryRow | null> {
+  const deliveryId = deliveryIdOfRow(row);
+  const latest = await ports.log.latest(row.webhook_id, deliveryId, nowMs);
+  if (latest?.kind !== 'queued' || latest.run !== row.run || latest.seq !== row.seq) return null;
+  const seq = latest.seq + 1;
+  return {
+    ...row,
+    seq,
+    id: rowKey(deliveryId, seq),
+    ...(latest.recovery_id ? { recovery_id: latest.recovery_id } : {}),
   };
 }
 
@@ -417,6 +557,11 @@ export async function dispatchBatch(
           pending[index] = s.settled;
           return;
         }
+        const rebased = await overQueuedRow(ports, s.settled.row, options.now());
+        if (rebased && (await ports.log.append(rebased))) {
+          pending[index] = { ...s.settled, row: rebased };
+          return;
+        }
         const lost = await afterLostRace(ports, s.received, options.now());
         pending[index] = { outcome: 'skipped', reason: lost.reason, action: lost.action };
       } catch (error) {
@@ -438,6 +583,28 @@ export async function dispatchBatch(
       }
     }),
   );
+
+  // Waiting as fresh copies first: a copy that could not be sent waits by visibility after all.
+  const requeues: { handle: string; body: string; groupId: string; delaySeconds: number }[] = [];
+  pending.forEach((p, index) => {
+    const received = batch[index];
+    if (p?.action.type !== 'requeue' || !received) return;
+    const { resumed: _resumed, ...rest } = received.message;
+    requeues.push({
+      handle: received.handle,
+      body: JSON.stringify({ ...rest, recheck: true }),
+      groupId: received.message.webhook_id,
+      delaySeconds: p.action.delaySeconds,
+    });
+  });
+  if (requeues.length) {
+    const unsent = new Set(await ports.queue.requeue(requeues).catch(() => requeues.map((r) => r.handle)));
+    pending.forEach((p, index) => {
+      if (p?.action.type === 'requeue' && unsent.has(batch[index]?.handle ?? '')) {
+        p.action = { type: 'retry', delaySeconds: p.action.delaySeconds };
+      }
+    });
+  }
 
   // Tell the queue: retries hidden until due (one request), dead letters sent (one request).
   const retries: { handle: string; delaySeconds: number }[] = [];

@@ -62,6 +62,22 @@ export const eventCatalogue = {
     data: z.looseObject({ balance: z.number() }),
     example: { balance: 0 },
   },
+  'webhook.disabled': {
+    description:
+      'A webhook of the workspace was disabled automatically after failing for days (never sent to that webhook).',
+    data: z.looseObject({
+      webhook_id: z.string().min(1),
+      url: z.string(),
+      reason: z.enum(['failing']),
+      failing_since: z.iso.datetime(),
+    }),
+    example: {
+      webhook_id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      url: 'https://hooks.example.com/encrata',
+      reason: 'failing',
+      failing_since: '2026-11-25T08:00:00.000Z',
+    },
+  },
 } as const;
 
 export type EventType = keyof typeof eventCatalogue;

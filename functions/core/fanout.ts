@@ -108,7 +108,9 @@ function planFanOut(
   // A repeat of a run that died midway must rebuild the same bytes: its default time is the claim's.
   const createdAt = message.created_at ?? claim.received_at;
   const body = serializeEnvelope({ event: message.event, data: message.data, created_at: createdAt });
-  const targets = subscribedWebhooks(webhooks, message.event);
+  // webhook.disabled is never sent to the webhook it is about (contract §4).
+  const about = message.event === 'webhook.disabled' ? message.data.webhook_id : undefined;
+  const targets = subscribedWebhooks(webhooks, message.event).filter((webhook) => webhook.id !== about);
   const inline = isInline(body);
   const item: EventItem = {
     workspace_id: message.workspace_id,

@@ -121,4 +121,11 @@ export function newEventId(timeMs: number): string {
   return `evt_${encodeTime(timeMs)}${encodeBytes(randomBytes(16), 16)}`;
 }
 
+/** A fresh, time-sortable recovery id. */
+export function newRecoveryId(timeMs: number): string {
+  return `rcv_${encodeTime(timeMs)}${encodeBytes(randomBytes(16), 16)}`;
+}
+
+export const RECOVERY_ID_PATTERN = /^rcv_[0-9A-HJKMNP-TV-Z]{26}$/;
+
 export const DELIVERY_ID_PATTERN = /^dlv_[0-9A-HJKMNP-TV-Z]{26}$/;

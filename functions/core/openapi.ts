@@ -3,6 +3,7 @@ import { RATE_LIMIT_HEADERS } from '../routes/common.ts';
 import { API_PREFIXES, ROUTES, type RouteSpec } from '../routes.ts';
 import { apiKeyOutSchema } from './api-keys.ts';
 import { attemptOutSchema, deliveryOutSchema } from './delivery-log.ts';
+import { dataJsonSchema, exampleEnvelope } from './event-types.ts';
 import { EVENT_TYPES, eventCatalogue } from './events.ts';
 import { VERSION } from './version.ts';
 import {
@@ -158,12 +159,10 @@ export function buildOpenApiDocument(): Json {
               required: ['event', 'data', 'created_at'],
               properties: {
                 event: { const: type },
-                data: jsonSchema(eventCatalogue[type].data, 'input'),
+                data: dataJsonSchema(type),
                 created_at: { type: 'string', format: 'date-time' },
               },
-              examples: [
-                { event: type, data: eventCatalogue[type].example, created_at: '2026-11-30T09:15:00.000Z' },
-              ],
+              examples: [exampleEnvelope(type)],
             }),
             responses: { '200': { description: 'Any 2xx within 5 seconds acknowledges the delivery.' } },
           },

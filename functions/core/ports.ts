@@ -9,6 +9,8 @@ import type {
   DeliveryRow,
   EventClaim,
   EventItem,
+  RecoveryRecord,
+  RecoveryTask,
   WebhookRecord,
 } from './records.ts';
 
@@ -18,8 +20,23 @@ export interface WebhookStore {
   get(workspaceId: string, id: string): Promise<WebhookRecord | null>;
   /** Creates the webhook unless the workspace already holds `maxPerWorkspace` (LimitExceededError). */
   create(record: WebhookRecord, maxPerWorkspace: number): Promise<void>;
-  /** Replaces the mutable fields of an existing webhook; false when it does not exist. */
-  update(record: WebhookRecord): Promise<boolean>;
+  /**
+   * Replaces a webhook if it still has `expectedVersion` (undefined: one written before versions
+   * were kept); `conflict` when someone wrote it meanwhile, `missing` when it does not exist.
+   */
+  update(
+    record: WebhookRecord,
+    expectedVersion: number | undefined,
+  ): Promise<'updated' | 'conflict' | 'missing'>;
+  /** Starts the failing clock at `at` unless it runs already (or the webhook is not active). */
+  markFailing(workspaceId: string, id: string, at: string): Promise<boolean>;
+  /** Stops the failing clock, if it still shows `seen` (a success since). */
+  clearFailing(workspaceId: string, id: string, seen: string): Promise<void>;
+  /**
+   * Disables a webhook that has been failing since `seen` (still active, the clock not reset since):
+   * the record after, or null when another writer got there first or the clock was reset.
+   */
+  disableFailing(workspaceId: string, id: string, seen: string, at: string): Promise<WebhookRecord | null>;
   /** false when it did not exist. */
   delete(workspaceId: string, id: string): Promise<boolean>;
 }
@@ -57,6 +74,15 @@ export interface EventStore {
     workspaceId: string,
     options: { atOrBelow?: string; from?: string; limit: number; next?: string; nowMs: number },
   ): Promise<Page<EventItem>>;
+  /**
+   * A workspace's events oldest first, with keys from `from` (or just after `after`) up to, not
+   * including, keys beginning with `below`: at most `limit` read, `position` the last key read,
+   * `more` when the range goes on.
+   */
+  range(
+    workspaceId: string,
+    options: { after?: string; from: string; below: string; limit: number; nowMs: number },
+  ): Promise<{ items: EventItem[]; position: string | null; more: boolean }>;
 }
 
 export interface DeliveryLog {
@@ -117,6 +143,24 @@ export interface SecretBox {
   decrypt(ciphertext: string, context: string): Promise<string>;
 }
 
+/** Recoveries (contract §3), kept with the webhooks of their workspace. */
+export interface RecoveryStore {
+  create(record: RecoveryRecord): Promise<void>;
+  get(workspaceId: string, recoveryId: string): Promise<RecoveryRecord | null>;
+  /** Saves a step's progress if the record is still at step `seenStep`; false when another run got there. */
+  advance(record: RecoveryRecord, seenStep: number): Promise<boolean>;
+}
+
+/** Per-webhook delivery rate limits (contract §2 `rate_limit`): one counter per webhook and second. */
+export interface DeliveryRateLimiter {
+  /** Takes a slot in this second; over the limit, how many seconds to wait first. */
+  take(
+    webhookId: string,
+    perSecond: number,
+    nowMs: number,
+  ): Promise<{ ok: true } | { ok: false; waitSeconds: number }>;
+}
+
 export interface DeliveryQueue {
   /** Queues messages (concurrently, in batches); resolves to the indexes of those it could not. */
   send(messages: DeliveryMessage[]): Promise<number[]>;
@@ -131,6 +175,15 @@ export interface DeliveryQueueControl {
   retryLater(items: { handle: string; delaySeconds: number }[]): Promise<string[]>;
   /** Sends copies to the dead-letter queue, with a reason each. */
   deadLetter(items: { handle: string; body: string; reason: string }[]): Promise<string[]>;
+  /** Sends fresh copies to the deliveries queue, each delayed (at most 900 s); the received ones are then done. */
+  requeue(
+    items: { handle: string; body: string; groupId: string; delaySeconds: number }[],
+  ): Promise<string[]>;
+}
+
+/** Background work on the events queue (recovery steps), grouped by workspace like its events. */
+export interface TaskQueue {
+  send(task: RecoveryTask, delaySeconds?: number): Promise<void>;
 }
 
 export interface EventPublisher {
@@ -142,7 +195,8 @@ export interface Sender {
   send(request: { url: string; headers: Record<string, string>; body: string }): Promise<AttemptOutcome>;
 }
 
-/** The decrypted secret of a webhook (cached per container by the adapter). */
-export type SecretResolver = (
-  webhook: Pick<WebhookRecord, 'workspace_id' | 'id' | 'secret_ciphertext'>,
-) => Promise<string>;
+/**
+ * Opens what a webhook keeps encrypted — its secrets, its custom headers — given the ciphertext and
+ * its context (records.ts); the adapter caches per container, keyed by both.
+ */
+export type SecretResolver = (ciphertext: string, context: string) => Promise<string>;

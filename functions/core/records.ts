@@ -27,6 +27,20 @@ export const webhookRecordSchema = z.object({
   updated_at: z.string(),
   /** When it was last paused: deliveries made before then stop, even after a resume. */
   paused_at: z.optional(z.string()),
+  /** After a rotation, until `previous_expires_at`: the secret it replaced, still signing (contract §5). */
+  previous_secret_ciphertext: z.optional(z.string()),
+  previous_expires_at: z.optional(z.string()),
+  /** Custom headers, encrypted as one JSON object; their names in clear, for redacted answers. */
+  headers_ciphertext: z.optional(z.string()),
+  header_names: z.optional(z.array(z.string())),
+  /** Most deliveries per second to it; absent or null: no limit. */
+  rate_limit: z.optional(z.nullable(z.number())),
+  /** Why it was disabled without a user pausing it (`failing`); cleared by enabling it. */
+  disabled_reason: z.optional(z.nullable(z.enum(['failing']))),
+  /** The first failed attempt since its last success: the automatic-disable clock. */
+  failing_since: z.optional(z.string()),
+  /** Bumped by every write, so a read-modify-write never undoes another's change. */
+  version: z.optional(z.number()),
 });
 export type WebhookRecord = z.infer<typeof webhookRecordSchema>;
 
@@ -37,17 +51,44 @@ export type WebhookRecord = z.infer<typeof webhookRecordSchema>;
 export const webhookSnapshotSchema = z.object({
   url: z.string(),
   secret_ciphertext: z.string(),
+  previous_secret_ciphertext: z.optional(z.string()),
+  previous_expires_at: z.optional(z.string()),
+  headers_ciphertext: z.optional(z.string()),
+  rate_limit: z.optional(z.nullable(z.number())),
+  failing_since: z.optional(z.string()),
   updated_at: z.string(),
 });
 export type WebhookSnapshot = z.infer<typeof webhookSnapshotSchema>;
 
+/** The parts of a webhook an attempt needs (what a delivery message carries). */
 export function snapshotOf(webhook: WebhookRecord): WebhookSnapshot {
-  return { url: webhook.url, secret_ciphertext: webhook.secret_ciphertext, updated_at: webhook.updated_at };
+  const snapshot: WebhookSnapshot = {
+    url: webhook.url,
+    secret_ciphertext: webhook.secret_ciphertext,
+    previous_secret_ciphertext: webhook.previous_secret_ciphertext,
+    previous_expires_at: webhook.previous_expires_at,
+    headers_ciphertext: webhook.headers_ciphertext,
+    rate_limit: webhook.rate_limit ?? undefined,
+    failing_since: webhook.failing_since,
+    updated_at: webhook.updated_at,
+  };
+  for (const key of Object.keys(snapshot) as (keyof WebhookSnapshot)[]) {
+    if (snapshot[key] === undefined) delete snapshot[key];
+  }
+  return snapshot;
 }
 
 /** Ties a webhook secret's ciphertext to its webhook (AES-GCM additional data). */
 export function secretContext(workspaceId: string, webhookId: string): string {
   return `${workspaceId}/${webhookId}`;
+}
+
+/** A webhook's custom headers, as their ciphertext holds them. */
+export const customHeadersSchema = z.record(z.string(), z.string());
+
+/** Ties a webhook's custom headers' ciphertext to it, apart from its secret's. */
+export function headersContext(workspaceId: string, webhookId: string): string {
+  return `${workspaceId}/${webhookId}#headers`;
 }
 
 // --- api-keys table ------------------------------------------------------------------------------
@@ -154,6 +195,11 @@ export const deliveryRowSchema = z.object({
   message_id: z.optional(z.string()),
   /** The last attempt failed for good and the message went to the dead-letter queue. */
   dead_lettered: z.optional(z.boolean()),
+  /**
+   * The recovery that queued this run (carried by every row of the run): a recovery step that is
+   * run again counts it once and never queues it twice.
+   */
+  recovery_id: z.optional(z.string()),
   expires_at: z.number(),
 });
 export type DeliveryRow = z.infer<typeof deliveryRowSchema>;
@@ -190,9 +236,59 @@ export const deliveryMessageSchema = z.object({
   /** Queued again by a run that took over a dead one: may duplicate a message already out. */
   resumed: z.optional(z.boolean()),
   /**
+   * Not a first attempt straight from fan-out, whatever its receive count: read the log and the
+   * webhook first (resends, recoveries, and copies queued again to wait out a rate limit).
+   */
+  recheck: z.optional(z.boolean()),
+  /** The recovery that queued it, recorded on its rows. */
+  recovery_id: z.optional(z.string()),
+  /**
    * Set on the copy the dispatcher dead-letters (the key of the row that gave up), so a message
    * brought back by a redrive is told apart from a stray duplicate of the one that gave up.
    */
   redrive_of: z.optional(z.string()),
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
+
+// --- recoveries -----------------------------------------------------------------------------------
+
+/**
+ * A recovery of a webhook (contract §3), under (`workspace_id`, `#recovery#<id>`) in the webhooks
+ * table: the window, how far it got (the last event key handled), and what it did.
+ */
+export const recoveryRecordSchema = z.object({
+  workspace_id: z.string(),
+  /** `#recovery#` + the recovery id. */
+  id: z.string(),
+  webhook_id: z.string(),
+  since: z.string(),
+  until: z.string(),
+  status: z.enum(['running', 'done']),
+  /** Steps committed so far: a step's task names the step it runs, so a stale copy does nothing. */
+  step: z.number(),
+  /** The last event key handled; the next step starts after it. */
+  cursor: z.optional(z.string()),
+  queued: z.number(),
+  skipped: z.number(),
+  /** Why it ended early (the webhook was paused, disabled or deleted meanwhile). */
+  stopped: z.optional(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  expires_at: z.number(),
+});
+export type RecoveryRecord = z.infer<typeof recoveryRecordSchema>;
+
+/** The key of a recovery's item in the webhooks table (below every webhook id, see webhook-store). */
+export function recoveryItemId(recoveryId: string): string {
+  return `#recovery#${recoveryId}`;
+}
+
+/** The message that drives a recovery, one step at a time, on the events queue. */
+export const recoveryTaskSchema = z.object({
+  task: z.literal('recover'),
+  workspace_id: z.string().check(z.minLength(1)),
+  recovery_id: z.string().check(z.minLength(1)),
+  /** The step this task runs (the record's `step` when it was sent). */
+  step: z.number(),
+});
+export type RecoveryTask = z.infer<typeof recoveryTaskSchema>;

@@ -39,23 +39,52 @@ export function signStandardWebhooks(
   return `v1,${digest}`;
 }
 
-/** Every header a delivery attempt sends; the body passed is exactly the bytes that are sent. */
+const OWN_HEADERS = new Set(Object.values(HEADERS).map((name) => name.toLowerCase()));
+
+/**
+ * Custom headers without any that could stand for one of the delivery's own (in any case). The API
+ * refuses such names already; this keeps a stored one from ever reaching the wire next to ours.
+ */
+function ownHeadersRemoved(custom: Record<string, string> | undefined): Record<string, string> {
+  if (!custom) return {};
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(custom)) {
+    const lower = name.toLowerCase();
+    if (OWN_HEADERS.has(lower) || lower.startsWith('x-encrata-') || lower.startsWith('webhook-')) continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
+/**
+ * Every header a delivery attempt sends; the body passed is exactly the bytes that are sent.
+ * While a rotated-out secret still signs (`previousSecret`, until `previous_expires_at`),
+ * `webhook-signature` carries both signatures (new first) and `X-Encrata-Signature` stays the
+ * previous secret's, so a receiver that has not switched yet keeps verifying (contract §5). Custom
+ * headers go first: the delivery's own headers always win.
+ */
 export function buildDeliveryHeaders(options: {
   secret: string;
+  previousSecret?: string;
   deliveryId: string;
   eventType: string;
   body: string;
   timestampSeconds: number;
+  custom?: Record<string, string>;
 }): Record<string, string> {
-  const { secret, deliveryId, eventType, body, timestampSeconds } = options;
+  const { secret, previousSecret, deliveryId, eventType, body, timestampSeconds } = options;
+  const standard = signStandardWebhooks(secret, deliveryId, timestampSeconds, body);
   return {
+    ...ownHeadersRemoved(options.custom),
     [HEADERS.contentType]: 'application/json',
     [HEADERS.userAgent]: USER_AGENT,
-    [HEADERS.signature]: signEncrata(secret, body),
+    [HEADERS.signature]: signEncrata(previousSecret ?? secret, body),
     [HEADERS.event]: eventType,
     [HEADERS.delivery]: deliveryId,
     [HEADERS.webhookId]: deliveryId,
     [HEADERS.webhookTimestamp]: String(timestampSeconds),
-    [HEADERS.webhookSignature]: signStandardWebhooks(secret, deliveryId, timestampSeconds, body),
+    [HEADERS.webhookSignature]: previousSecret
+      ? `${standard} ${signStandardWebhooks(previousSecret, deliveryId, timestampSeconds, body)}`
+      : standard,
   };
 }

@@ -12,6 +12,7 @@ import {
 import { newDeliveryId } from './ids.ts';
 import type { DeliveryLog, SecretResolver, Sender, WebhookStore } from './ports.ts';
 import { buildDeliveryHeaders, HEADERS } from './signing.ts';
+import { signingMaterial } from './signing-material.ts';
 import { requireWebhook } from './webhook-service.ts';
 import { webhookId } from './webhooks.ts';
 
@@ -77,7 +78,7 @@ export async function sendTestWebhook(
   const deliveryId = newDeliveryId(startedMs, webhook.workspace_id, webhook.id);
   const timestampSeconds = Math.floor(startedMs / 1000);
   const headers = buildDeliveryHeaders({
-    secret: await ports.secrets(webhook),
+    ...(await signingMaterial(ports.secrets, webhook, startedMs)),
     deliveryId,
     eventType: eventType ?? TEST_EVENT_TYPE,
     body,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { FORBIDDEN_TEXT } from './api-keys.ts';
 import { eventTypeSchema } from './events.ts';
 import type { WebhookRecord } from './records.ts';
 
@@ -44,12 +45,97 @@ export const webhookEventsSchema = z
 
 const descriptionSchema = z
   .string({ error: 'description must be a string' })
-  .max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+  .max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`)
+  .refine(
+    (text) => !FORBIDDEN_TEXT.test(text.replace(/[\n\t]/g, ' ')),
+    'description must not contain control characters or non-characters',
+  );
+
+export const MAX_CUSTOM_HEADERS = 10;
+export const MAX_HEADER_VALUE_BYTES = 1024;
+/** An HTTP token (RFC 9110 §5.6.2). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Names a webhook may not set: the delivery's own headers, and what only the transport may send. */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'host',
+  'user-agent',
+  'connection',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-connection',
+]);
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED_HEADERS.has(lower) || lower.startsWith('x-encrata-') || lower.startsWith('webhook-');
+}
+
+/**
+ * Custom headers sent with every delivery (contract §2): at most 10, names HTTP tokens and not
+ * reserved (case-insensitively unique), values up to 1 KiB of visible ASCII.
+ */
+export const webhookHeadersSchema = z
+  .record(z.string(), z.string({ error: 'header values must be strings' }), {
+    error: 'headers must be an object of header names to values',
+  })
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > MAX_CUSTOM_HEADERS) {
+      ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_HEADERS} headers` });
+    }
+    const seen = new Set<string>();
+    for (const name of names) {
+      const value = headers[name] ?? '';
+      if (!HEADER_NAME.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'header names must be HTTP tokens' });
+      } else if (isReservedHeader(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${name} is set by the service and cannot be replaced`,
+        });
+      } else if (seen.has(name.toLowerCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'header names must be unique (ignoring case)',
+        });
+      }
+      seen.add(name.toLowerCase());
+      if (!/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'header values must be visible ASCII, not empty',
+        });
+      } else if (Buffer.byteLength(value) > MAX_HEADER_VALUE_BYTES) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `header values must be at most ${MAX_HEADER_VALUE_BYTES} bytes`,
+        });
+      }
+    }
+  });
+
+/** Most deliveries per second to the webhook's URL (contract §2). */
+export const webhookRateLimitSchema = z
+  .number({ error: 'rate_limit must be a whole number from 1 to 1000, or null' })
+  .int('rate_limit must be a whole number from 1 to 1000, or null')
+  .min(1, 'rate_limit must be a whole number from 1 to 1000, or null')
+  .max(1000, 'rate_limit must be a whole number from 1 to 1000, or null');
 
 export const createWebhookSchema = z.object({
   url: webhookUrlSchema,
   events: webhookEventsSchema,
   description: descriptionSchema.nullish(),
+  headers: webhookHeadersSchema.nullish(),
+  rate_limit: webhookRateLimitSchema.nullish(),
 });
 export type CreateWebhookIn = z.infer<typeof createWebhookSchema>;
 
@@ -60,12 +146,34 @@ export const updateWebhookSchema = z.object({
   events: webhookEventsSchema.nullish(),
   description: descriptionSchema.nullish(),
   is_active: z.boolean({ error: 'is_active must be a boolean' }).nullish(),
+  /** Absent or null keeps them; `{}` clears them. */
+  headers: webhookHeadersSchema.nullish(),
+  /** Absent or null keeps it; `0` removes the limit. */
+  rate_limit: z
+    .number({ error: 'rate_limit must be a whole number from 1 to 1000, 0 to remove the limit, or null' })
+    .int('rate_limit must be a whole number from 1 to 1000, 0 to remove the limit, or null')
+    .min(0, 'rate_limit must be a whole number from 1 to 1000, 0 to remove the limit, or null')
+    .max(1000, 'rate_limit must be a whole number from 1 to 1000, 0 to remove the limit, or null')
+    .nullish(),
 });
 export type UpdateWebhookIn = z.infer<typeof updateWebhookSchema>;
 
+/** `POST /api/webhooks/rotate-secret`. */
+export const rotateSecretSchema = z.object({
+  id: webhookId,
+  previous_expires_in_hours: z
+    .number({ error: 'previous_expires_in_hours must be a number of hours from 0 to 72' })
+    .min(0, 'previous_expires_in_hours must be a number of hours from 0 to 72')
+    .max(72, 'previous_expires_in_hours must be a number of hours from 0 to 72')
+    .nullish(),
+});
+export type RotateSecretIn = z.infer<typeof rotateSecretSchema>;
+
+export const rotateSecretOutSchema = z.object({ secret: z.string(), previous_expires_at: z.string() });
+
 export type { WebhookRecord } from './records.ts';
 
-/** The webhook object as the API returns it: never the secret. */
+/** The webhook object as the API returns it: never the secret, never a header's value. */
 export const webhookOutSchema = z.object({
   id: z.string(),
   workspace_id: z.string(),
@@ -76,6 +184,10 @@ export const webhookOutSchema = z.object({
   created_by: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** Custom header names, each value shown as `***`. */
+  headers: z.record(z.string(), z.literal('***')),
+  rate_limit: z.number().int().nullable(),
+  disabled_reason: z.enum(['failing']).nullable(),
 });
 export type WebhookOut = z.infer<typeof webhookOutSchema>;
 
@@ -83,5 +195,18 @@ export type WebhookOut = z.infer<typeof webhookOutSchema>;
 export const webhookCreatedOutSchema = webhookOutSchema.extend({ secret: z.string() });
 
 export function toWebhookOut(record: WebhookRecord): WebhookOut {
-  return webhookOutSchema.parse(record);
+  return webhookOutSchema.parse({
+    id: record.id,
+    workspace_id: record.workspace_id,
+    url: record.url,
+    events: record.events,
+    is_active: record.is_active,
+    description: record.description,
+    created_by: record.created_by,
+    created_at: record.created_at,
+    updated_at: record.updated_at,
+    headers: Object.fromEntries((record.header_names ?? []).map((name) => [name, '***'])),
+    rate_limit: record.rate_limit ?? null,
+    disabled_reason: record.disabled_reason ?? null,
+  });
 }

@@ -22,6 +22,8 @@ export const handler = sqsBatchHandler(
         secrets: wiring.secrets(),
         sender: wiring.sender(),
         queue: wiring.deliveryQueueControl(),
+        rateLimiter: wiring.deliveryRateLimiter(),
+        publisher: wiring.eventPublisher(),
       },
       records.map(({ message, record }) => ({
         message,
@@ -34,6 +36,7 @@ export const handler = sqsBatchHandler(
         now: Date.now,
         random: Math.random,
         maxReceives: deliveryMaxReceiveCount(config().retrySchedule.length),
+        autoDisableAfterMs: config().autoDisableAfterSeconds * 1000,
       },
     );
     reportDispatch(results);

@@ -12,5 +12,6 @@ export const route = defineRoute({
   body: updateWebhookSchema,
   responses: { 200: { description: 'Updated', schema: z.object({ status: z.literal('updated') }) } },
   errors: [400, 404, 409, 413],
-  access: { tables: { webhooks: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },
+  // Custom headers are stored encrypted, like the secret.
+  access: { tables: { webhooks: ['dynamodb:GetItem', 'dynamodb:PutItem'] }, secretKey: true },
 });

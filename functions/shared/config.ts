@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import { parseRetrySchedule } from '../core/retry.ts';
 import {
+  DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
   DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_RETRY_SCHEDULE_SECONDS,
@@ -66,6 +67,10 @@ const configSchema = z
     [ENV.dynamodbEndpoint]: url(ENV.dynamodbEndpoint),
     [ENV.sqsEndpoint]: url(ENV.sqsEndpoint),
     [ENV.extraCaFile]: optionalText(ENV.extraCaFile),
+    [ENV.autoDisableAfterSeconds]: positiveInt(
+      ENV.autoDisableAfterSeconds,
+      DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
+    ),
   })
   .check(
     z.refine((env) => Boolean(env[ENV.secretKeyArn] || env[ENV.secretKey]), {
@@ -84,6 +89,7 @@ export interface Config {
   rateLimitPerMinute: number;
   endpoints: { dynamodb?: string; sqs?: string };
   extraCaFile?: string;
+  autoDisableAfterSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -120,6 +126,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     rateLimitPerMinute: e[ENV.rateLimitPerMinute],
     endpoints: { dynamodb: e[ENV.dynamodbEndpoint], sqs: e[ENV.sqsEndpoint] },
     extraCaFile: e[ENV.extraCaFile],
+    autoDisableAfterSeconds: e[ENV.autoDisableAfterSeconds],
   };
 }
 

@@ -6,15 +6,22 @@
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.ts';
 import { createDocumentClient } from '../adapters/dynamodb/client.ts';
 import { DynamoDeliveryLog } from '../adapters/dynamodb/delivery-log-store.ts';
+import { DynamoDeliveryRateLimiter } from '../adapters/dynamodb/delivery-rate-limiter.ts';
 import { CachedEventReader } from '../adapters/dynamodb/event-body-cache.ts';
 import { DynamoEventStore } from '../adapters/dynamodb/event-store.ts';
 import { DynamoRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
+import { DynamoRecoveryStore } from '../adapters/dynamodb/recovery-store.ts';
 import { CachedWebhookList } from '../adapters/dynamodb/subscription-cache.ts';
 import { DynamoWebhookStore } from '../adapters/dynamodb/webhook-store.ts';
 import { HttpsSender } from '../adapters/http/sender.ts';
 import { cachedSecretResolver } from '../adapters/secrets/secret-cache.ts';
 import { createSqsClient } from '../adapters/sqs/client.ts';
-import { SqsDeliveryQueue, SqsDeliveryQueueControl, SqsEventPublisher } from '../adapters/sqs/queues.ts';
+import {
+  SqsDeliveryQueue,
+  SqsDeliveryQueueControl,
+  SqsEventPublisher,
+  SqsTaskQueue,
+} from '../adapters/sqs/queues.ts';
 import { config } from './config.ts';
 import { secretBox } from './secret-key.ts';
 
@@ -46,6 +53,12 @@ export const apiKeyStore = /* @__PURE__ */ once(
 export const rateLimiter = /* @__PURE__ */ once(
   () => new DynamoRateLimiter(dynamo(), config().tables.rateLimits),
 );
+export const deliveryRateLimiter = /* @__PURE__ */ once(
+  () => new DynamoDeliveryRateLimiter(dynamo(), config().tables.rateLimits),
+);
+export const recoveryStore = /* @__PURE__ */ once(
+  () => new DynamoRecoveryStore(dynamo(), config().tables.webhooks),
+);
 
 export const secrets = /* @__PURE__ */ once(() => cachedSecretResolver(secretBox()));
 export const sender = /* @__PURE__ */ once(
@@ -62,3 +75,5 @@ export const deliveryQueueControl = /* @__PURE__ */ once(
 export const eventPublisher = /* @__PURE__ */ once(
   () => new SqsEventPublisher(sqs(), config().queues.events),
 );
+/** Recovery steps, on the events queue. */
+export const taskQueue = /* @__PURE__ */ once(() => new SqsTaskQueue(sqs(), config().queues.events));

@@ -72,13 +72,47 @@ describe('DynamoDB adapters against dynalite', () => {
       expect(await webhooks.list(ws)).toHaveLength(3);
     });
 
-    it('updates only existing webhooks', async () => {
+    it('updates only existing webhooks, and only from the version it read', async () => {
       const ws = `ws_${randomUUID()}`;
-      const record = webhook(ws);
-      expect(await webhooks.update(record)).toBe(false);
+      const record = { ...webhook(ws), version: 1 };
+      expect(await webhooks.update({ ...record, version: 2 }, 1)).toBe('missing');
       await webhooks.create(record, 50);
-      expect(await webhooks.update({ ...record, is_active: false })).toBe(true);
+      expect(await webhooks.update({ ...record, is_active: false, version: 2 }, 1)).toBe('updated');
       expect((await webhooks.get(ws, record.id))?.is_active).toBe(false);
+      // A writer that read version 1 lost to the one above: its change is refused, not applied.
+      expect(await webhooks.update({ ...record, description: 'stale', version: 2 }, 1)).toBe('conflict');
+      expect((await webhooks.get(ws, record.id))?.description).toBe('');
+    });
+
+    it('keeps the failing clock: started once, reset only from what was seen, disabling only while it runs', async () => {
+      const ws = `ws_${randomUUID()}`;
+      const record = { ...webhook(ws), version: 1 };
+      await webhooks.create(record, 50);
+      expect(await webhooks.markFailing(ws, record.id, '2026-01-01T00:00:00.000Z')).toBe(true);
+      expect(await webhooks.markFailing(ws, record.id, '2026-01-02T00:00:00.000Z')).toBe(false);
+      expect((await webhooks.get(ws, record.id))?.failing_since).toBe('2026-01-01T00:00:00.000Z');
+      // A clock seen at another start (reset and started again since) is not touched.
+      expect(
+        await webhooks.disableFailing(ws, record.id, '2026-01-02T00:00:00.000Z', '2026-01-06T00:00:00.000Z'),
+      ).toBeNull();
+      const disabled = await webhooks.disableFailing(
+        ws,
+        record.id,
+        '2026-01-01T00:00:00.000Z',
+        '2026-01-06T00:00:00.000Z',
+      );
+      expect(disabled).toMatchObject({
+        is_active: false,
+        disabled_reason: 'failing',
+        paused_at: '2026-01-06T00:00:00.000Z',
+      });
+      expect(disabled?.version).toBe(3);
+      // Only once: the second disable finds it inactive.
+      expect(
+        await webhooks.disableFailing(ws, record.id, '2026-01-01T00:00:00.000Z', '2026-01-07T00:00:00.000Z'),
+      ).toBeNull();
+      await webhooks.clearFailing(ws, record.id, '2026-01-01T00:00:00.000Z');
+      expect((await webhooks.get(ws, record.id))?.failing_since).toBeUndefined();
     });
   });
 

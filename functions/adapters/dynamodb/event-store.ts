@@ -154,4 +154,36 @@ export class DynamoEventStore implements EventStore {
       position: positionOf(result.LastEvaluatedKey, result.Items),
     };
   }
+
+  async range(
+    workspaceId: string,
+    options: { after?: string; from: string; below: string; limit: number; nowMs: number },
+  ): Promise<{ items: EventItem[]; position: string | null; more: boolean }> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        // Both bounds are inclusive: `after` is dropped below, and `below` (a time prefix) sorts
+        // before every key that starts with it.
+        KeyConditionExpression: 'workspace_id = :w AND id BETWEEN :low AND :high',
+        ExpressionAttributeValues: {
+          ':w': workspaceId,
+          ':low': itemKey(options.after ?? options.from),
+          ':high': itemKey(options.below),
+        },
+        ScanIndexForward: true,
+        ConsistentRead: true,
+        Limit: options.limit,
+      }),
+    );
+    const raw = result.Items ?? [];
+    const items = raw
+      .map((item) => eventItemSchema.parse(item))
+      .filter((item) => item.id !== itemKey(options.after ?? '') && !isExpired(item, options.nowMs));
+    const last = raw.at(-1)?.id;
+    return {
+      items,
+      position: typeof last === 'string' ? last.slice(2) : null,
+      more: result.LastEvaluatedKey !== undefined,
+    };
+  }
 }

@@ -13,8 +13,9 @@ import { isConditionalCheckFailed } from './client.ts';
 
 /**
  * Webhooks table: (workspace_id, id). Each workspace also has one `#workspace` item whose
- * `webhook_count` enforces the per-workspace limit with a conditional update (no transactions).
- * '#' sorts before every UUID character, so `id > '#workspace'` selects the webhooks only.
+ * `webhook_count` enforces the per-workspace limit with a conditional update (no transactions),
+ * and its recoveries under `#recovery#<id>`. '#' sorts before every UUID character (and
+ * `#recovery` before `#workspace`), so `id > '#workspace'` selects the webhooks only.
  */
 const WORKSPACE_ITEM = '#workspace';
 
@@ -45,7 +46,7 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async get(workspaceId: string, id: string): Promise<WebhookRecord | null> {
-    if (id === WORKSPACE_ITEM) return null;
+    if (id.startsWith('#')) return null;
     const result = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { workspace_id: workspaceId, id }, ConsistentRead: true }),
     );
@@ -83,10 +84,101 @@ export class DynamoWebhookStore implements WebhookStore {
     }
   }
 
-  async update(record: WebhookRecord): Promise<boolean> {
+  async update(
+    record: WebhookRecord,
+    expectedVersion: number | undefined,
+  ): Promise<'updated' | 'conflict' | 'missing'> {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_exists(id)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: record,
+          ConditionExpression:
+            expectedVersion === undefined
+              ? 'attribute_exists(id) AND attribute_not_exists(version)'
+              : 'attribute_exists(id) AND version = :v',
+          ...(expectedVersion === undefined ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
+        }),
+      );
+      return 'updated';
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return (await this.get(record.workspace_id, record.id)) ? 'conflict' : 'missing';
+    }
+  }
+
+  async markFailing(workspaceId: string, id: string, at: string): Promise<boolean> {
+    return this.conditionalUpdate(
+      workspaceId,
+      id,
+      'SET failing_since = :at ADD version :one',
+      'attribute_exists(id) AND attribute_not_exists(failing_since) AND is_active = :true',
+      { ':at': at, ':one': 1, ':true': true },
+    );
+  }
+
+  async clearFailing(workspaceId: string, id: string, seen: string): Promise<void> {
+    await this.conditionalUpdate(
+      workspaceId,
+      id,
+      'REMOVE failing_since ADD version :one',
+      'failing_since = :seen',
+      {
+        ':seen': seen,
+        ':one': 1,
+      },
+    );
+  }
+
+  async disableFailing(
+    workspaceId: string,
+    id: string,
+    seen: string,
+    at: string,
+  ): Promise<WebhookRecord | null> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { workspace_id: workspaceId, id },
+          UpdateExpression:
+            'SET is_active = :false, disabled_reason = :failing, paused_at = :at, updated_at = :at ADD version :one',
+          ConditionExpression: 'failing_since = :seen AND is_active = :true',
+          ExpressionAttributeValues: {
+            ':false': false,
+            ':true': true,
+            ':failing': 'failing',
+            ':at': at,
+            ':seen': seen,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return webhookRecordSchema.parse(result.Attributes);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return null;
+      throw error;
+    }
+  }
+
+  private async conditionalUpdate(
+    workspaceId: string,
+    id: string,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    if (id.startsWith('#')) return false;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { workspace_id: workspaceId, id },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
       );
       return true;
     } catch (error) {
@@ -96,7 +188,7 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {
-    if (id === WORKSPACE_ITEM) return false;
+    if (id.startsWith('#')) return false;
     try {
       await this.db.send(
         new DeleteCommand({

@@ -1,24 +1,20 @@
 import type { SecretBox, SecretResolver } from '../../core/ports.ts';
-import { secretContext } from '../../core/records.ts';
 
 const MAX_ENTRIES = 1000;
 
 /**
- * Decrypted webhook secrets, cached per container (keyed by the ciphertext, so a changed secret
- * is never served stale), bounded in size.
+ * Decrypted webhook secrets and headers, cached per container (keyed by ciphertext and context, so
+ * a changed secret is never served stale), bounded in size.
  */
 export function cachedSecretResolver(box: SecretBox): SecretResolver {
   const cache = new Map<string, string>();
-  return async (webhook) => {
-    const key = `${webhook.workspace_id}/${webhook.id}/${webhook.secret_ciphertext}`;
+  return async (ciphertext, context) => {
+    const key = `${context}\n${ciphertext}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
-    const secret = await box.decrypt(
-      webhook.secret_ciphertext,
-      secretContext(webhook.workspace_id, webhook.id),
-    );
+    const plaintext = await box.decrypt(ciphertext, context);
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-    cache.set(key, secret);
-    return secret;
+    cache.set(key, plaintext);
+    return plaintext;
   };
 }

@@ -6,8 +6,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { EventMessageIn } from '../../core/events.ts';
-import type { DeliveryQueue, DeliveryQueueControl, EventPublisher } from '../../core/ports.ts';
-import type { DeliveryMessage } from '../../core/records.ts';
+import type { DeliveryQueue, DeliveryQueueControl, EventPublisher, TaskQueue } from '../../core/ports.ts';
+import type { DeliveryMessage, RecoveryTask } from '../../core/records.ts';
 
 const SQS_BATCH_SIZE = 10;
 const BATCH_SEND_ROUNDS = 3;
@@ -19,6 +19,8 @@ export interface OutgoingMessage {
   /** SQS fair queues keep one group's backlog from delaying the others (contract §5). */
   groupId?: string;
   reason?: string;
+  /** Seconds before it can be received (at most 900). */
+  delaySeconds?: number;
 }
 
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -53,6 +55,7 @@ export async function sendInBatches(
         Id: String(index),
         MessageBody: message.body,
         ...(message.groupId ? { MessageGroupId: message.groupId } : {}),
+        ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
         ...(message.reason
           ? {
               MessageAttributes: {
@@ -117,6 +120,13 @@ export class SqsDeliveryQueueControl implements DeliveryQueueControl {
     const failed = await sendInBatches(this.sqs, this.dlqUrl, items);
     return failed.map((index) => items[index]?.handle ?? '');
   }
+
+  async requeue(
+    items: { handle: string; body: string; groupId: string; delaySeconds: number }[],
+  ): Promise<string[]> {
+    const failed = await sendInBatches(this.sqs, this.queueUrl, items);
+    return failed.map((index) => items[index]?.handle ?? '');
+  }
 }
 
 /** Hides received messages for their delay each (the retry schedule); resolves to the handles that failed. */
@@ -164,6 +174,27 @@ export class SqsEventPublisher implements EventPublisher {
         MessageBody: JSON.stringify(message),
         // Fair queues: one tenant's burst does not delay the others' events (contract §5).
         MessageGroupId: message.workspace_id,
+      }),
+    );
+  }
+}
+
+/** Recovery steps, on the events queue (fan-out runs them), grouped by workspace. */
+export class SqsTaskQueue implements TaskQueue {
+  private readonly sqs: SQSClient;
+  private readonly queueUrl: string;
+  constructor(sqs: SQSClient, queueUrl: string) {
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
+  }
+
+  async send(task: RecoveryTask, delaySeconds = 0): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(task),
+        MessageGroupId: task.workspace_id,
+        ...(delaySeconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(delaySeconds)) } : {}),
       }),
     );
   }

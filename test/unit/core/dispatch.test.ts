@@ -15,7 +15,9 @@ import { errorRetryDelay } from '../../../functions/core/retry.ts';
 import {
   FakeDeliveryLog,
   FakeEventStore,
+  FakePublisher,
   FakeQueueControl,
+  FakeRateLimiter,
   FakeSender,
   FakeWebhookStore,
   response,
@@ -104,18 +106,26 @@ function setup(options: { webhook?: WebhookRecord | null; rows?: DeliveryRow[]; 
     webhooks: new FakeWebhookStore(webhook ? [webhook] : []),
     events,
     log: new FakeDeliveryLog(options.rows ?? []),
-    secrets: async (w: Pick<WebhookRecord, 'id'>) => {
-      secretsAsked.push(w.id);
+    secrets: async (ciphertext: string, context: string) => {
+      secretsAsked.push(context.split('/')[1] ?? ciphertext);
       return SECRET;
     },
     sender: options.sender ?? new FakeSender(response(200, 'ok')),
     queue: new FakeQueueControl(),
+    rateLimiter: new FakeRateLimiter(),
+    publisher: new FakePublisher(),
   } satisfies DispatchPorts;
   const rows = () => ports.log.rowsOf('wh_1', DELIVERY_ID);
   return { ports, rows, secretsAsked };
 }
 
-const options: DispatchOptions = { schedule: SCHEDULE, now: () => NOW, random: () => 0.5, maxReceives: 9 };
+const options: DispatchOptions = {
+  schedule: SCHEDULE,
+  now: () => NOW,
+  random: () => 0.5,
+  maxReceives: 9,
+  autoDisableAfterMs: 5 * 24 * 3600 * 1000,
+};
 
 async function dispatchOne(ports: DispatchPorts, r: ReceivedDelivery, opts: DispatchOptions = options) {
   const [result] = await dispatchBatch(ports, [r], opts);

@@ -26,6 +26,12 @@ const VALID_DATA: Record<EventType, Record<string, unknown>> = {
   },
   'credits.low': { balance: 10, threshold: 100 },
   'credits.exhausted': { balance: 0 },
+  'webhook.disabled': {
+    webhook_id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    url: 'https://hooks.example.com/x',
+    reason: 'failing',
+    failing_since: '2024-05-01T12:00:00Z',
+  },
 };
 
 const message = (event: string, data: unknown, extra: Record<string, unknown> = {}) => ({
@@ -41,11 +47,12 @@ const issuePaths = (input: unknown) => {
 };
 
 describe('eventMessageSchema', () => {
-  it('the catalogue has exactly the six contract events', () => {
+  it('the catalogue has exactly the contract events (six of Encrata and webhook.disabled)', () => {
     expect([...EVENT_TYPES].sort()).toEqual(
       [
         'lookup.completed',
         'monitor.run.completed',
+        'webhook.disabled',
         'apikey.created',
         'apikey.revoked',
         'credits.low',

@@ -179,3 +179,74 @@ describe('buildDeliveryHeaders', () => {
     );
   });
 });
+
+describe('buildDeliveryHeaders after a rotation (contract §5)', () => {
+  const NEW = generateWebhookSecret();
+  const OLD = generateWebhookSecret();
+  const base = {
+    deliveryId: 'dlv_01HX0000000000000000000000',
+    eventType: 'credits.low',
+    body: BODY,
+    timestampSeconds: Math.floor(Date.now() / 1000),
+  };
+
+  it('signs webhook-signature with both secrets (new first) and X-Encrata-Signature with the previous one', () => {
+    const headers = buildDeliveryHeaders({ ...base, secret: NEW, previousSecret: OLD });
+    const [first, second, ...rest] = (headers[HEADERS.webhookSignature] ?? '').split(' ');
+    expect(rest).toEqual([]);
+    expect(first).toBe(signStandardWebhooks(NEW, base.deliveryId, base.timestampSeconds, BODY));
+    expect(second).toBe(signStandardWebhooks(OLD, base.deliveryId, base.timestampSeconds, BODY));
+    expect(headers[HEADERS.signature]).toBe(signEncrata(OLD, BODY));
+    expect(headers[HEADERS.signature]).not.toBe(signEncrata(NEW, BODY));
+  });
+
+  it('verifies with the standardwebhooks library under either secret during the overlap', () => {
+    const headers = buildDeliveryHeaders({ ...base, secret: NEW, previousSecret: OLD });
+    for (const secret of [NEW, OLD]) {
+      expect(() => new Webhook(secret).verify(BODY, headers)).not.toThrow();
+    }
+    expect(() => new Webhook(generateWebhookSecret()).verify(BODY, headers)).toThrow();
+  });
+
+  it('signs with the new secret only once the previous one is gone', () => {
+    const headers = buildDeliveryHeaders({ ...base, secret: NEW });
+    expect(headers[HEADERS.signature]).toBe(signEncrata(NEW, BODY));
+    expect(() => new Webhook(OLD).verify(BODY, headers)).toThrow();
+    expect(() => new Webhook(NEW).verify(BODY, headers)).not.toThrow();
+  });
+});
+
+describe('buildDeliveryHeaders with custom headers', () => {
+  const options = {
+    secret: SECRET,
+    deliveryId: 'dlv_01HX0000000000000000000000',
+    eventType: 'credits.low',
+    body: BODY,
+    timestampSeconds: 1_714_564_800,
+  };
+
+  it('sends them beside the delivery’s own headers', () => {
+    const headers = buildDeliveryHeaders({
+      ...options,
+      custom: { Authorization: 'Bearer abc', 'X-Tenant': 't1' },
+    });
+    expect(headers).toMatchObject({ Authorization: 'Bearer abc', 'X-Tenant': 't1' });
+    expect(headers[HEADERS.signature]).toBe(signEncrata(SECRET, BODY));
+  });
+
+  it('never lets one replace or shadow a signature or system header, in any case', () => {
+    const plain = buildDeliveryHeaders(options);
+    const custom = Object.fromEntries(
+      Object.values(HEADERS).flatMap((name) => [
+        [name, 'forged'],
+        [name.toUpperCase(), 'forged'],
+        [name.toLowerCase(), 'forged'],
+      ]),
+    );
+    const headers = buildDeliveryHeaders({
+      ...options,
+      custom: { ...custom, 'X-Encrata-Anything': 'forged', 'Webhook-Other': 'forged', 'X-Fine': 'kept' },
+    });
+    expect(headers).toEqual({ ...plain, 'X-Fine': 'kept' });
+  });
+});

@@ -4,6 +4,7 @@ import {
   createWebhookSchema,
   MAX_DESCRIPTION_LENGTH,
   MAX_URL_LENGTH,
+  toWebhookOut,
   updateWebhookSchema,
   webhookOutSchema,
 } from '../../../functions/core/webhooks.ts';
@@ -229,10 +230,23 @@ describe('safeParse on arbitrary input', () => {
   });
 });
 
-describe('webhookOutSchema', () => {
-  it('never carries the stored secret', () => {
-    const out = webhookOutSchema.parse(webhookRecord());
-    expect(out).not.toHaveProperty('secret_ciphertext');
-    expect(out).not.toHaveProperty('secret');
+describe('toWebhookOut', () => {
+  it('never carries the stored secrets or header values, only the header names', () => {
+    const out = toWebhookOut(
+      webhookRecord({
+        previous_secret_ciphertext: 'old-ciphertext',
+        headers_ciphertext: 'headers-ciphertext',
+        header_names: ['Authorization', 'X-Tenant'],
+        failing_since: '2024-01-02T00:00:00.000Z',
+        rate_limit: 5,
+      }),
+    );
+    expect(webhookOutSchema.parse(out)).toEqual(out);
+    const text = JSON.stringify(out);
+    for (const hidden of ['ciphertext', 'secret', 'failing_since', 'version'])
+      expect(text).not.toContain(hidden);
+    expect(out.headers).toEqual({ Authorization: '***', 'X-Tenant': '***' });
+    expect(out.rate_limit).toBe(5);
+    expect(out.disabled_reason).toBeNull();
   });
 });

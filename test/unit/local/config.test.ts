@@ -28,7 +28,17 @@ describe('parseLocalConfig', () => {
       retrySchedule: [...DEFAULT_RETRY_SCHEDULE_SECONDS],
       allowPrivateTargets: false,
       logLevel: 'INFO',
+      autoDisableAfterSeconds: 5 * 24 * 3600,
     });
+  });
+
+  it('reads the automatic-disable window in seconds, and refuses anything else', () => {
+    expect(parseLocalConfig({ ENCRATA_AUTO_DISABLE_AFTER_SECONDS: '30' }).autoDisableAfterSeconds).toBe(30);
+    for (const bad of ['0', '-1', '1.5', '5d']) {
+      expect(errorMessage({ ENCRATA_AUTO_DISABLE_AFTER_SECONDS: bad })).toMatch(
+        /ENCRATA_AUTO_DISABLE_AFTER_SECONDS/,
+      );
+    }
   });
 
   it('treats empty variables as unset', () => {

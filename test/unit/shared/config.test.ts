@@ -42,6 +42,7 @@ describe('parseConfig', () => {
       [ENV.dynamodbEndpoint]: 'http://127.0.0.1:4567',
       [ENV.sqsEndpoint]: 'http://127.0.0.1:4568',
       [ENV.extraCaFile]: '/tmp/ca.pem',
+      [ENV.autoDisableAfterSeconds]: '60',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -65,6 +66,7 @@ describe('parseConfig', () => {
       rateLimitPerMinute: 120,
       endpoints: { dynamodb: 'http://127.0.0.1:4567', sqs: 'http://127.0.0.1:4568' },
       extraCaFile: '/tmp/ca.pem',
+      autoDisableAfterSeconds: 60,
     });
   });
 
@@ -77,6 +79,7 @@ describe('parseConfig', () => {
     expect(config.rateLimitPerMinute).toBe(30);
     expect(config.endpoints).toEqual({ dynamodb: undefined, sqs: undefined });
     expect(config.extraCaFile).toBeUndefined();
+    expect(config.autoDisableAfterSeconds).toBe(5 * 24 * 3600);
   });
 
   it('uses the default schedule for an empty ENCRATA_RETRY_SCHEDULE', () => {

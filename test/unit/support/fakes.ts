@@ -5,13 +5,18 @@
  * forgets to await a write sees it missing; and any call can be told to fail or to wait first.
  */
 import type { AttemptOutcome } from '../../../functions/core/attempt.ts';
+import type { EventMessageIn } from '../../../functions/core/events.ts';
 import type {
   DeliveryLog,
   DeliveryQueue,
   DeliveryQueueControl,
+  DeliveryRateLimiter,
+  EventPublisher,
   EventStore,
   Page,
+  RecoveryStore,
   Sender,
+  TaskQueue,
   WebhookStore,
 } from '../../../functions/core/ports.ts';
 import {
@@ -20,6 +25,9 @@ import {
   deliveryIdOfRow,
   type EventClaim,
   type EventItem,
+  type RecoveryRecord,
+  type RecoveryTask,
+  recoveryItemId,
   type WebhookRecord,
 } from '../../../functions/core/records.ts';
 
@@ -111,12 +119,57 @@ export class FakeWebhookStore implements WebhookStore {
     this.items.set(`${record.workspace_id}/${record.id}`, record);
   }
 
-  async update(record: WebhookRecord): Promise<boolean> {
+  async update(
+    record: WebhookRecord,
+    expectedVersion: number | undefined,
+  ): Promise<'updated' | 'conflict' | 'missing'> {
     await this.faults.enter('update');
     const key = `${record.workspace_id}/${record.id}`;
-    if (!this.items.has(key)) return false;
+    const current = this.items.get(key);
+    if (!current) return 'missing';
+    if (current.version !== expectedVersion) return 'conflict';
     this.items.set(key, record);
+    return 'updated';
+  }
+
+  async markFailing(workspaceId: string, id: string, at: string): Promise<boolean> {
+    await this.faults.enter('markFailing');
+    const key = `${workspaceId}/${id}`;
+    const current = this.items.get(key);
+    if (!current || current.failing_since || !current.is_active) return false;
+    this.items.set(key, { ...current, failing_since: at, version: (current.version ?? 0) + 1 });
     return true;
+  }
+
+  async clearFailing(workspaceId: string, id: string, seen: string): Promise<void> {
+    await this.faults.enter('clearFailing');
+    const key = `${workspaceId}/${id}`;
+    const current = this.items.get(key);
+    if (!current || current.failing_since !== seen) return;
+    const { failing_since: _cleared, ...rest } = current;
+    this.items.set(key, { ...rest, version: (current.version ?? 0) + 1 });
+  }
+
+  async disableFailing(
+    workspaceId: string,
+    id: string,
+    seen: string,
+    at: string,
+  ): Promise<WebhookRecord | null> {
+    await this.faults.enter('disableFailing');
+    const key = `${workspaceId}/${id}`;
+    const current = this.items.get(key);
+    if (!current || current.failing_since !== seen || !current.is_active) return null;
+    const next: WebhookRecord = {
+      ...current,
+      is_active: false,
+      disabled_reason: 'failing',
+      paused_at: at,
+      updated_at: at,
+      version: (current.version ?? 0) + 1,
+    };
+    this.items.set(key, next);
+    return next;
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {
@@ -196,6 +249,24 @@ export class FakeEventStore implements EventStore {
       next: start + options.limit < all.length ? String(start + options.limit) : null,
       position: slice.at(-1)?.id ?? null,
     };
+  }
+
+  async range(
+    workspaceId: string,
+    options: { after?: string; from: string; below: string; limit: number },
+  ): Promise<{ items: EventItem[]; position: string | null; more: boolean }> {
+    await this.faults.enter('range');
+    const all = [...this.items.values()]
+      .filter((item) => item.workspace_id === workspaceId)
+      .filter((item) => {
+        const key = item.id.slice(2);
+        return (
+          key >= options.from && key < options.below && (options.after === undefined || key > options.after)
+        );
+      })
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const slice = all.slice(0, options.limit);
+    return { items: slice, position: slice.at(-1)?.id.slice(2) ?? null, more: all.length > options.limit };
   }
 }
 
@@ -296,6 +367,76 @@ export class FakeQueueControl implements DeliveryQueueControl {
     await this.faults.enter('deadLetter');
     this.deadLettered.push(...items);
     return [];
+  }
+
+  readonly requeued: { handle: string; body: string; groupId: string; delaySeconds: number }[] = [];
+
+  async requeue(
+    items: { handle: string; body: string; groupId: string; delaySeconds: number }[],
+  ): Promise<string[]> {
+    await this.faults.enter('requeue');
+    this.requeued.push(...items);
+    return [];
+  }
+}
+
+export class FakeRecoveryStore implements RecoveryStore {
+  readonly items = new Map<string, RecoveryRecord>();
+  readonly faults = new Faults();
+
+  async create(record: RecoveryRecord): Promise<void> {
+    await this.faults.enter('create');
+    const key = `${record.workspace_id}/${record.id}`;
+    if (this.items.has(key)) throw new Error('recovery exists');
+    this.items.set(key, record);
+  }
+
+  async get(workspaceId: string, recoveryId: string): Promise<RecoveryRecord | null> {
+    await this.faults.enter('get');
+    return this.items.get(`${workspaceId}/${recoveryItemId(recoveryId)}`) ?? null;
+  }
+
+  async advance(record: RecoveryRecord, seenStep: number): Promise<boolean> {
+    await this.faults.enter('advance');
+    const key = `${record.workspace_id}/${record.id}`;
+    if (this.items.get(key)?.step !== seenStep) return false;
+    this.items.set(key, record);
+    return true;
+  }
+}
+
+export class FakeTaskQueue implements TaskQueue {
+  readonly tasks: { task: RecoveryTask; delaySeconds: number }[] = [];
+  readonly faults = new Faults();
+
+  async send(task: RecoveryTask, delaySeconds = 0): Promise<void> {
+    await this.faults.enter('send');
+    this.tasks.push({ task, delaySeconds });
+  }
+}
+
+/** A per-second counter per webhook, like the DynamoDB adapter, on a clock the test moves. */
+export class FakeRateLimiter implements DeliveryRateLimiter {
+  readonly counts = new Map<string, number>();
+  readonly faults = new Faults();
+
+  async take(webhookId: string, perSecond: number, nowMs: number) {
+    await this.faults.enter('take');
+    const key = `${webhookId}#${Math.floor(nowMs / 1000)}`;
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    if (count <= perSecond) return { ok: true } as const;
+    return { ok: false, waitSeconds: Math.max(1, Math.ceil((count - perSecond) / perSecond)) } as const;
+  }
+}
+
+export class FakePublisher implements EventPublisher {
+  readonly published: EventMessageIn[] = [];
+  readonly faults = new Faults();
+
+  async publish(message: EventMessageIn): Promise<void> {
+    await this.faults.enter('publish');
+    this.published.push(message);
   }
 }
 
