@@ -17,6 +17,8 @@ export interface LocalConfig {
   logLevel: string;
   rateLimitPerMinute: number;
   maxWebhooks: number;
+  /** A DynamoDB-compatible endpoint to use instead of the embedded dynalite (e.g. DynamoDB Local). */
+  dynamodbEndpoint: string | undefined;
 }
 
 const schema = z.object({
@@ -44,6 +46,9 @@ const schema = z.object({
     .string()
     .regex(/^[1-9]\d{0,5}$/, 'ENCRATA_MAX_WEBHOOKS must be a positive whole number')
     .optional(),
+  ENCRATA_DYNAMODB_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'ENCRATA_DYNAMODB_ENDPOINT must be an http(s) URL' })
+    .optional(),
   ENCRATA_LOG_LEVEL: z
     .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'], {
       error: 'ENCRATA_LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT',
@@ -64,6 +69,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     ENCRATA_RATE_LIMIT_PER_MINUTE: empty(env.ENCRATA_RATE_LIMIT_PER_MINUTE),
     ENCRATA_MAX_WEBHOOKS: empty(env.ENCRATA_MAX_WEBHOOKS),
     ENCRATA_LOG_LEVEL: empty(env.ENCRATA_LOG_LEVEL),
+    ENCRATA_DYNAMODB_ENDPOINT: empty(env.ENCRATA_DYNAMODB_ENDPOINT),
   });
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -93,5 +99,6 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     logLevel: (e.ENCRATA_LOG_LEVEL ?? 'INFO').toUpperCase(),
     rateLimitPerMinute: Number(e.ENCRATA_RATE_LIMIT_PER_MINUTE ?? 30),
     maxWebhooks: Number(e.ENCRATA_MAX_WEBHOOKS ?? 50),
+    dynamodbEndpoint: e.ENCRATA_DYNAMODB_ENDPOINT,
   };
 }
