@@ -6,6 +6,8 @@ import { FUNCTION_TIMEOUTS } from '../resources.ts';
 import { config } from '../shared/config.ts';
 import { logger, MetricUnit, metrics } from '../shared/observability.ts';
 import { deadLetterTo, sqsBatchHandler } from '../shared/sqs.ts';
+// Fan-out traces its SDK calls; the dispatcher does not (functions/shared/tracing.ts says why).
+import '../shared/tracing.ts';
 import * as wiring from '../shared/wiring.ts';
 
 /** Fan-out: each event from the events queue → one queued delivery per subscribed, active webhook. */
