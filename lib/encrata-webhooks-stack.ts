@@ -5,13 +5,21 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV, TABLES, type TableName } from '../functions/resources.ts';
 import { DashboardSite } from './constructs/dashboard-site.ts';
-import { EventPipeline } from './constructs/event-pipeline.ts';
+import { type ConsumerSizing, EventPipeline } from './constructs/event-pipeline.ts';
 import { ManagementApi } from './constructs/management-api.ts';
-import { Monitoring } from './constructs/monitoring.ts';
+import { type AlarmThresholds, Monitoring } from './constructs/monitoring.ts';
 import { SecretKey } from './constructs/secret-key.ts';
 import { Tables } from './constructs/tables.ts';
+import { assertStageName, DEFAULT_STAGE, isProductionStage, serviceNameFor } from './stage.ts';
 
 export interface EncrataWebhooksStackProps extends StackProps {
+  /**
+   * The stage this stack is (`-c stage=`): it names the stack (lib/stage.ts `stackNameFor`) and every
+   * resource with an explicit name, and the service name the metrics are emitted under. A production
+   * stage (`prod`, `prod-…`) refuses RemovalPolicy.DESTROY.
+   * @default DEFAULT_STAGE ('prod')
+   */
+  readonly stage?: string;
   /**
    * Delays between delivery attempts, in seconds.
    * @default DEFAULT_RETRY_SCHEDULE_SECONDS (contract §5)
@@ -20,11 +28,23 @@ export interface EncrataWebhooksStackProps extends StackProps {
   /** How long function and access logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Removal policy of the stateful resources (tables, secret key). DESTROY is for throw-away
-   * development stacks only.
+   * Removal policy of everything that holds data: tables, secret key, queues and dead-letter queues,
+   * buckets, log groups. DESTROY (everything goes with the stack) is for throw-away stages only, and a
+   * production stage refuses it.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * An address the alarm topic mails (`-c alarmEmail=`).
+   * @default - none: subscribe to the `AlarmTopicArn` output otherwise
+   */
+  readonly alarmEmail?: string;
+  /** Alarm thresholds. @default DEFAULT_ALARM_THRESHOLDS */
+  readonly alarmThresholds?: AlarmThresholds;
+  /** Memory and concurrency of the fan-out function. @default - EventPipeline's defaults */
+  readonly fanout?: ConsumerSizing;
+  /** Memory and concurrency of the dispatcher. @default - EventPipeline's defaults */
+  readonly dispatcher?: ConsumerSizing;
   /** Maximum webhooks per workspace (contract §2). @default 50 */
   readonly maxWebhooksPerWorkspace?: number;
   /** Requests per minute per API key on /api/webhooks* (contract §1). @default 30 */
@@ -37,10 +57,22 @@ export class EncrataWebhooksStack extends Stack {
   readonly pipeline: EventPipeline;
   readonly api: ManagementApi;
   readonly dashboard: DashboardSite;
+  readonly monitoring: Monitoring;
+  /** The stage this stack is. */
+  readonly stage: string;
 
   constructor(scope: Construct, id: string, props: EncrataWebhooksStackProps = {}) {
     super(scope, id, props);
+    this.stage = props.stage ?? DEFAULT_STAGE;
+    assertStageName(this.stage);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (removalPolicy !== RemovalPolicy.RETAIN && isProductionStage(this.stage)) {
+      throw new Error(
+        `stage "${this.stage}" is a production stage: its data is retained whatever happens to the stack ` +
+          '(removalPolicy destroy is for throw-away stages, e.g. -c stage=dev)',
+      );
+    }
+    const serviceName = serviceNameFor(this.stage);
 
     this.tables = new Tables(this, 'Tables', { removalPolicy });
     const secretKey = new SecretKey(this, 'SecretKey', { removalPolicy });
@@ -62,7 +94,11 @@ export class EncrataWebhooksStack extends Stack {
       secretKey,
       environment,
       retrySchedule: props.retrySchedule,
+      fanout: props.fanout,
+      dispatcher: props.dispatcher,
       logRetention: props.logRetention,
+      removalPolicy,
+      serviceName,
     });
 
     this.api = new ManagementApi(this, 'Api', {
@@ -71,6 +107,8 @@ export class EncrataWebhooksStack extends Stack {
       queues: { events: this.pipeline.eventsQueue, deliveries: this.pipeline.deliveriesQueue },
       environment: this.pipeline.environment,
       logRetention: props.logRetention,
+      removalPolicy,
+      serviceName,
     });
 
     this.dashboard = new DashboardSite(this, 'Dashboard', {
@@ -79,11 +117,12 @@ export class EncrataWebhooksStack extends Stack {
       logRetention: props.logRetention,
     });
 
-    new Monitoring(this, 'Monitoring', {
-      deadLetterQueues: {
-        Events: this.pipeline.eventsDeadLetterQueue,
-        Deliveries: this.pipeline.deliveriesDeadLetterQueue,
-      },
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      pipeline: this.pipeline,
+      api: this.api,
+      alarmEmail: props.alarmEmail,
+      thresholds: props.alarmThresholds,
+      serviceName,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiUrl, description: 'Management API base URL' });
@@ -107,6 +146,11 @@ export class EncrataWebhooksStack extends Stack {
       value: this.pipeline.deliveriesDeadLetterQueue.queueArn,
     });
     new CfnOutput(this, 'SecretKeyArn', { value: secretKey.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Every alarm notifies this topic (on alarm and on recovery)',
+    });
+    new CfnOutput(this, 'MonitoringDashboardName', { value: this.monitoring.dashboard.dashboardName });
     for (const name of Object.keys(TABLES) as TableName[]) {
       new CfnOutput(this, `${TABLES[name].logicalName}TableName`, {
         value: this.tables.table(name).tableName,
