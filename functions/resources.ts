@@ -71,11 +71,23 @@ export const FUNCTION_TIMEOUTS = {
   dispatcher: 30,
 } as const;
 
-/** Function memory, in MiB (Lambda gives CPU in proportion: one vCPU at 1,769 MiB). */
+/**
+ * Function memory, in MiB. Lambda gives CPU in proportion (one vCPU at 1,769 MiB), and bills
+ * memory × duration, so memory is chosen for the work that is CPU-bound (docs/operations.md, "Sizing"):
+ * - api 512 (0.29 vCPU): a person waits on every cold start (a ~500 KiB bundle to compile) and on the
+ *   key hash, zod parsing and SigV4 signing of each request; management traffic is small, so the cost is
+ *   noise.
+ * - fanout 512: per batch, up to 10 events × 50 webhooks = 500 delivery messages built, serialized and
+ *   signed into 50 SendMessageBatch calls; below this a big fan-out is CPU-bound.
+ * - dispatcher 1024 (0.58 vCPU): 10 deliveries at once per batch, each a TLS handshake (new origins),
+ *   an HMAC of the body, JSON and SigV4 for the log writes; at 256 MiB that CPU took about 7× the wall
+ *   time of a full vCPU and added to every delivery's latency. Waiting on receivers costs memory ×
+ *   duration too, which is why it is not more: a batch waits for its slowest receiver (up to 5 s).
+ */
 export const FUNCTION_MEMORY_MB = {
-  api: 256,
-  fanout: 256,
-  dispatcher: 256,
+  api: 512,
+  fanout: 512,
+  dispatcher: 1024,
 } as const;
 
 /** AWS's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
@@ -134,6 +146,20 @@ export function deliveryMaxReceiveCount(retries: number): number {
 
 /** The SQS event source mappings: batches of up to 10, partial batch failures reported. */
 export const EVENT_SOURCE_BATCH_SIZE = 10;
+
+/**
+ * Most batches each SQS event source mapping runs at once (its MaximumConcurrency; 2–1000). Without it a
+ * mapping scales to 1,000 concurrent batches — the whole default account quota — and starves the API.
+ * - fanout 10: a batch takes tens of milliseconds (DynamoDB and SQS only), so 10 fan out thousands of
+ *   events a second; a burst waits in the events queue instead of flooding the deliveries queue.
+ * - dispatcher 50: 500 deliveries in flight. At ~200 ms a batch that is ~2,500 deliveries a second; when
+ *   receivers time out (5 s a batch) it is ~100 a second. docs/operations.md ("Sizing") says how to
+ *   size it against a receiver outage.
+ */
+export const EVENT_SOURCE_MAX_CONCURRENCY = {
+  fanout: 10,
+  dispatcher: 50,
+} as const;
 
 /** Names of the environment variables the functions read (functions/shared/config.ts). */
 export const ENV = {

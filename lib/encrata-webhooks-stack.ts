@@ -3,28 +3,53 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ENV, TABLES, type TableName } from '../functions/resources.ts';
+import { DEFAULT_AUTO_DISABLE_AFTER_SECONDS, ENV, TABLES, type TableName } from '../functions/resources.ts';
 import { DashboardSite } from './constructs/dashboard-site.ts';
-import { EventPipeline } from './constructs/event-pipeline.ts';
+import { type ConsumerSizing, EventPipeline } from './constructs/event-pipeline.ts';
 import { ManagementApi } from './constructs/management-api.ts';
-import { Monitoring } from './constructs/monitoring.ts';
+import { type AlarmThresholds, Monitoring } from './constructs/monitoring.ts';
 import { SecretKey } from './constructs/secret-key.ts';
 import { Tables } from './constructs/tables.ts';
+import { assertStageName, DEFAULT_STAGE, isProductionStage, serviceNameFor } from './stage.ts';
 
 export interface EncrataWebhooksStackProps extends StackProps {
+  /**
+   * The stage this stack is (`-c stage=`): it names the stack (lib/stage.ts `stackNameFor`) and every
+   * resource with an explicit name, and the service name the metrics are emitted under. A production
+   * stage (`prod`, `prod-…`) refuses RemovalPolicy.DESTROY.
+   * @default DEFAULT_STAGE ('prod')
+   */
+  readonly stage?: string;
   /**
    * Delays between delivery attempts, in seconds.
    * @default DEFAULT_RETRY_SCHEDULE_SECONDS (contract §5)
    */
   readonly retrySchedule?: readonly number[];
+  /**
+   * How long a webhook may fail without a success before it is disabled (contract §5), in seconds.
+   * @default DEFAULT_AUTO_DISABLE_AFTER_SECONDS (5 days)
+   */
+  readonly autoDisableAfterSeconds?: number;
   /** How long function and access logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Removal policy of the stateful resources (tables, secret key). DESTROY is for throw-away
-   * development stacks only.
+   * Removal policy of everything that holds data: tables, secret key, queues and dead-letter queues,
+   * buckets, log groups. DESTROY (everything goes with the stack) is for throw-away stages only, and a
+   * production stage refuses it.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * An address the alarm topic mails (`-c alarmEmail=`).
+   * @default - none: subscribe to the `AlarmTopicArn` output otherwise
+   */
+  readonly alarmEmail?: string;
+  /** Alarm thresholds. @default DEFAULT_ALARM_THRESHOLDS */
+  readonly alarmThresholds?: AlarmThresholds;
+  /** Memory and concurrency of the fan-out function. @default - EventPipeline's defaults */
+  readonly fanout?: ConsumerSizing;
+  /** Memory and concurrency of the dispatcher. @default - EventPipeline's defaults */
+  readonly dispatcher?: ConsumerSizing;
   /** Maximum webhooks per workspace (contract §2). @default 50 */
   readonly maxWebhooksPerWorkspace?: number;
   /** Requests per minute per API key on /api/webhooks* (contract §1). @default 30 */
@@ -37,10 +62,22 @@ export class EncrataWebhooksStack extends Stack {
   readonly pipeline: EventPipeline;
   readonly api: ManagementApi;
   readonly dashboard: DashboardSite;
+  readonly monitoring: Monitoring;
+  /** The stage this stack is. */
+  readonly stage: string;
 
   constructor(scope: Construct, id: string, props: EncrataWebhooksStackProps = {}) {
     super(scope, id, props);
+    this.stage = props.stage ?? DEFAULT_STAGE;
+    assertStageName(this.stage);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (removalPolicy !== RemovalPolicy.RETAIN && isProductionStage(this.stage)) {
+      throw new Error(
+        `stage "${this.stage}" is a production stage: its data is retained whatever happens to the stack ` +
+          '(removalPolicy destroy is for throw-away stages, e.g. -c stage=dev)',
+      );
+    }
+    const serviceName = serviceNameFor(this.stage);
 
     this.tables = new Tables(this, 'Tables', { removalPolicy });
     const secretKey = new SecretKey(this, 'SecretKey', { removalPolicy });
@@ -54,6 +91,7 @@ export class EncrataWebhooksStack extends Stack {
       [ENV.rateLimitsTable]: this.tables.rateLimits.tableName,
       [ENV.secretKeyArn]: secretKey.secretArn,
       [ENV.maxWebhooks]: String(props.maxWebhooksPerWorkspace ?? 50),
+      [ENV.autoDisableAfterSeconds]: String(autoDisableAfterSeconds(props.autoDisableAfterSeconds)),
       [ENV.rateLimitPerMinute]: String(props.rateLimitPerMinute ?? 30),
     };
 
@@ -62,7 +100,11 @@ export class EncrataWebhooksStack extends Stack {
       secretKey,
       environment,
       retrySchedule: props.retrySchedule,
+      fanout: props.fanout,
+      dispatcher: props.dispatcher,
       logRetention: props.logRetention,
+      removalPolicy,
+      serviceName,
     });
 
     this.api = new ManagementApi(this, 'Api', {
@@ -71,6 +113,8 @@ export class EncrataWebhooksStack extends Stack {
       queues: { events: this.pipeline.eventsQueue, deliveries: this.pipeline.deliveriesQueue },
       environment: this.pipeline.environment,
       logRetention: props.logRetention,
+      removalPolicy,
+      serviceName,
     });
 
     this.dashboard = new DashboardSite(this, 'Dashboard', {
@@ -79,11 +123,12 @@ export class EncrataWebhooksStack extends Stack {
       logRetention: props.logRetention,
     });
 
-    new Monitoring(this, 'Monitoring', {
-      deadLetterQueues: {
-        Events: this.pipeline.eventsDeadLetterQueue,
-        Deliveries: this.pipeline.deliveriesDeadLetterQueue,
-      },
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      pipeline: this.pipeline,
+      api: this.api,
+      alarmEmail: props.alarmEmail,
+      thresholds: props.alarmThresholds,
+      serviceName,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiUrl, description: 'Management API base URL' });
@@ -107,6 +152,11 @@ export class EncrataWebhooksStack extends Stack {
       value: this.pipeline.deliveriesDeadLetterQueue.queueArn,
     });
     new CfnOutput(this, 'SecretKeyArn', { value: secretKey.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Every alarm notifies this topic (on alarm and on recovery)',
+    });
+    new CfnOutput(this, 'MonitoringDashboardName', { value: this.monitoring.dashboard.dashboardName });
     for (const name of Object.keys(TABLES) as TableName[]) {
       new CfnOutput(this, `${TABLES[name].logicalName}TableName`, {
         value: this.tables.table(name).tableName,
@@ -123,4 +173,12 @@ export class EncrataWebhooksStack extends Stack {
   grantPublish(grantee: iam.IGrantable): iam.Grant {
     return this.pipeline.grantPublish(grantee);
   }
+}
+
+function autoDisableAfterSeconds(value: number | undefined): number {
+  const seconds = value ?? DEFAULT_AUTO_DISABLE_AFTER_SECONDS;
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw new Error(`autoDisableAfterSeconds: expected a positive whole number of seconds, got ${seconds}`);
+  }
+  return seconds;
 }

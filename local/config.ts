@@ -22,6 +22,8 @@ export interface LocalConfig {
   maxWebhooks: number;
   /** How long a webhook may fail without a success before it is disabled (contract §5). */
   autoDisableAfterSeconds: number;
+  /** A DynamoDB-compatible endpoint to use instead of the embedded dynalite (e.g. DynamoDB Local). */
+  dynamodbEndpoint: string | undefined;
 }
 
 const schema = z.object({
@@ -53,6 +55,9 @@ const schema = z.object({
     .string()
     .regex(/^[1-9]\d{0,9}$/, 'ENCRATA_AUTO_DISABLE_AFTER_SECONDS must be a positive whole number of seconds')
     .optional(),
+  ENCRATA_DYNAMODB_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'ENCRATA_DYNAMODB_ENDPOINT must be an http(s) URL' })
+    .optional(),
   ENCRATA_LOG_LEVEL: z
     .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'], {
       error: 'ENCRATA_LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT',
@@ -74,6 +79,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     ENCRATA_MAX_WEBHOOKS: empty(env.ENCRATA_MAX_WEBHOOKS),
     ENCRATA_AUTO_DISABLE_AFTER_SECONDS: empty(env.ENCRATA_AUTO_DISABLE_AFTER_SECONDS),
     ENCRATA_LOG_LEVEL: empty(env.ENCRATA_LOG_LEVEL),
+    ENCRATA_DYNAMODB_ENDPOINT: empty(env.ENCRATA_DYNAMODB_ENDPOINT),
   });
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -106,5 +112,6 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     autoDisableAfterSeconds: Number(
       e.ENCRATA_AUTO_DISABLE_AFTER_SECONDS ?? DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
     ),
+    dynamodbEndpoint: e.ENCRATA_DYNAMODB_ENDPOINT,
   };
 }

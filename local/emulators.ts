@@ -7,8 +7,10 @@ import { DatabaseSync } from 'node:sqlite';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
@@ -28,9 +30,12 @@ import {
   type TableName,
 } from '../functions/resources.ts';
 
+/** The prefix of local table names, unless a run asks for its own. */
+export const LOCAL_TABLE_PREFIX = 'encrata-';
+
 /** Local resource names: `encrata-<name>`, from the same definitions the CDK stack deploys. */
-export function localTableName(name: TableName): string {
-  return `encrata-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export function localTableName(name: TableName, prefix = LOCAL_TABLE_PREFIX): string {
+  return `${prefix}${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 export function localQueueName(name: keyof typeof QUEUES, deadLetter = false): string {
   return `encrata-${name}${deadLetter ? '-dlq' : ''}`;
@@ -41,6 +46,23 @@ export interface QueueInfo {
   arn: string;
   dlqUrl: string;
   dlqArn: string;
+}
+
+export interface EmulatorOptions {
+  /** Where dynalite and fauxqs persist their data. @default - in memory */
+  dataDir?: string;
+  /** Retry delays of the schedule in use (sizes the deliveries queue's maxReceiveCount). */
+  retries: number;
+  /**
+   * A DynamoDB-compatible endpoint to use instead of the embedded dynalite (ENCRATA_DYNAMODB_ENDPOINT,
+   * e.g. AWS's DynamoDB Local); the tables are created there if missing.
+   * @default - dynalite in this process
+   */
+  dynamodbEndpoint?: string;
+  /** Prefix of the table names, so runs can share one endpoint without sharing tables. @default LOCAL_TABLE_PREFIX */
+  tablePrefix?: string;
+  /** Delete the tables on `stop()` (a test run's own tables on a shared endpoint). @default false */
+  dropTablesOnStop?: boolean;
 }
 
 export interface Emulators {
@@ -81,24 +103,53 @@ export function createTableInput(name: string, table: TableDefinition): CreateTa
   };
 }
 
-async function ensureTables(endpoint: string): Promise<Record<TableName, string>> {
+/** Creates the tables that are missing and waits until each is active (at once on the emulators). */
+async function ensureTables(endpoint: string, prefix: string): Promise<Record<TableName, string>> {
   const client = new DynamoDBClient({ endpoint });
   const names = {} as Record<TableName, string>;
   try {
     for (const [key, definition] of Object.entries(TABLES) as [TableName, TableDefinition][]) {
-      const name = localTableName(key);
+      const name = localTableName(key, prefix);
       names[key] = name;
       try {
         await client.send(new DescribeTableCommand({ TableName: name }));
       } catch (error) {
         if ((error as Error).name !== 'ResourceNotFoundException') throw error;
         await client.send(new CreateTableCommand(createTableInput(name, definition)));
+        await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
       }
     }
   } finally {
     client.destroy();
   }
   return names;
+}
+
+async function dropTables(endpoint: string, names: readonly string[]): Promise<void> {
+  const client = new DynamoDBClient({ endpoint });
+  try {
+    await Promise.all(
+      names.map((name) => client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined)),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Starts dynalite in this process on a loopback port; resolves to its endpoint and how to stop it. */
+async function startDynalite(dataDir?: string): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const dynamo: Server = dynalite({
+    path: dataDir ? join(dataDir, 'dynamodb') : undefined,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  dynamo.listen(0, '127.0.0.1');
+  await once(dynamo, 'listening');
+  return {
+    endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => dynamo.close(() => resolve())),
+  };
 }
 
 async function ensureQueue(
@@ -162,19 +213,15 @@ export function releaseAbandonedMessages(sqsDataDir: string): number {
 }
 
 /**
- * Starts dynalite and fauxqs in this process, persisted under `dataDir` when given (in memory
- * otherwise), and creates the tables and queues from the shared definitions.
+ * Starts dynalite (unless `dynamodbEndpoint` names another DynamoDB) and fauxqs in this process,
+ * persisted under `dataDir` when given (in memory otherwise), and creates the tables and queues from
+ * the shared definitions.
  */
-export async function startEmulators(options: { dataDir?: string; retries: number }): Promise<Emulators> {
-  const dynamo: Server = dynalite({
-    path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  dynamo.listen(0, '127.0.0.1');
-  await once(dynamo, 'listening');
-  const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
+  const dynamo = options.dynamodbEndpoint
+    ? { endpoint: options.dynamodbEndpoint, stop: async () => {} }
+    : await startDynalite(options.dataDir);
+  const dynamodbEndpoint = dynamo.endpoint;
   const released = options.dataDir ? releaseAbandonedMessages(join(options.dataDir, 'sqs')) : 0;
   const fauxqs = await startFauxqs({
     port: 0,
@@ -184,7 +231,7 @@ export async function startEmulators(options: { dataDir?: string; retries: numbe
   const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
   const sqs = createSqsClient(sqsEndpoint);
   try {
-    const tables = await ensureTables(dynamodbEndpoint);
+    const tables = await ensureTables(dynamodbEndpoint, options.tablePrefix ?? LOCAL_TABLE_PREFIX);
     const queues = await ensureQueues(sqs, options.retries);
     return {
       dynamodbEndpoint,
@@ -196,13 +243,14 @@ export async function startEmulators(options: { dataDir?: string; retries: numbe
       stop: async () => {
         sqs.destroy();
         await fauxqs.stop();
-        await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+        if (options.dropTablesOnStop) await dropTables(dynamodbEndpoint, Object.values(tables));
+        await dynamo.stop();
       },
     };
   } catch (error) {
     sqs.destroy();
     await fauxqs.stop();
-    dynamo.close();
+    await dynamo.stop();
     throw error;
   }
 }

@@ -107,7 +107,11 @@ export async function startLocalStack(
 
   let emulators: Emulators;
   try {
-    emulators = await startEmulators({ dataDir: cfg.dataDir, retries: cfg.retrySchedule.length });
+    emulators = await startEmulators({
+      dataDir: cfg.dataDir,
+      retries: cfg.retrySchedule.length,
+      dynamodbEndpoint: cfg.dynamodbEndpoint,
+    });
   } catch (error) {
     server.close();
     throw error;

@@ -9,6 +9,8 @@ import { FUNCTION_TIMEOUTS } from '../resources.ts';
 import { config } from '../shared/config.ts';
 import { logger, MetricUnit, metrics } from '../shared/observability.ts';
 import { deadLetterTo, type ParsedRecord, sqsBatchHandler } from '../shared/sqs.ts';
+// Fan-out traces its SDK calls; the dispatcher does not (functions/shared/tracing.ts says why).
+import '../shared/tracing.ts';
 import * as wiring from '../shared/wiring.ts';
 
 type Work = EventMessageIn | RecoveryTask;

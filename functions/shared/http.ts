@@ -18,6 +18,8 @@ import type { RouteSpec } from '../routes/route.ts';
 import { type ApiPrefix, splitPrefix } from '../routes.ts';
 import { config } from './config.ts';
 import { logger } from './observability.ts';
+// Every API function traces its SDK calls (the factory is the one thing they all import).
+import './tracing.ts';
 import { apiKeyStore, rateLimiter } from './wiring.ts';
 
 /** Largest request body the management API accepts (contract §1). */

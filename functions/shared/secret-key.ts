@@ -6,6 +6,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AesGcmSecretBox, secretsManagerKey } from '../adapters/secrets/secret-box.ts';
 import { config } from './config.ts';
+import { instrumented } from './wiring.ts';
 
 let box: AesGcmSecretBox | undefined;
 
@@ -15,7 +16,7 @@ export function secretBox(): AesGcmSecretBox {
   box = new AesGcmSecretBox(
     'hex' in key
       ? async () => key.hex
-      : secretsManagerKey(new SecretsManagerClient({ maxAttempts: 3 }), key.arn),
+      : secretsManagerKey(instrumented(new SecretsManagerClient({ maxAttempts: 3 })), key.arn),
   );
   return box;
 }

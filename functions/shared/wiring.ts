@@ -25,6 +25,23 @@ import {
 import { config } from './config.ts';
 import { secretBox } from './secret-key.ts';
 
+/** What every AWS SDK client is passed through when made; tracing.ts installs X-Ray capture. */
+type Instrument = <C extends object>(client: C) => C;
+let instrument: Instrument = (client) => client;
+
+/**
+ * Has every SDK client made from now on passed through `wrap` (e.g. X-Ray capture). Called at import
+ * time by functions/shared/tracing.ts, before any getter has made a client.
+ */
+export function instrumentClients(wrap: Instrument): void {
+  instrument = wrap;
+}
+
+/** An SDK client as this container makes it: instrumented, if a module asked for it. */
+export function instrumented<C extends object>(client: C): C {
+  return instrument(client);
+}
+
 function once<T>(create: () => T): () => T {
   let value: T | undefined;
   return () => {
@@ -33,8 +50,10 @@ function once<T>(create: () => T): () => T {
   };
 }
 
-export const dynamo = /* @__PURE__ */ once(() => createDocumentClient(config().endpoints.dynamodb));
-export const sqs = /* @__PURE__ */ once(() => createSqsClient(config().endpoints.sqs));
+export const dynamo = /* @__PURE__ */ once(() =>
+  instrumented(createDocumentClient(config().endpoints.dynamodb)),
+);
+export const sqs = /* @__PURE__ */ once(() => instrumented(createSqsClient(config().endpoints.sqs)));
 
 export const webhookStore = /* @__PURE__ */ once(
   () => new DynamoWebhookStore(dynamo(), config().tables.webhooks),

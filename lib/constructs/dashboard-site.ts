@@ -1,5 +1,17 @@
 import * as path from 'node:path';
-import { AssetHashType, DockerImage, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  Aws,
+  CfnCondition,
+  DockerImage,
+  Duration,
+  Fn,
+  type ICfnConditionExpression,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -17,6 +29,33 @@ import {
   INDEX_CACHE_CONTROL,
   SECURITY_HEADERS,
 } from '../../dashboard/build.ts';
+import { accountWideName } from '../stage.ts';
+
+/**
+ * The opt-in regions (not enabled by default in an account): CloudFront delivers no standard logs to
+ * buckets there, so the distribution logs nothing when the stack lives in one of them.
+ */
+export const CLOUDFRONT_LOGLESS_REGIONS = [
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-1',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
+] as const;
+
+const CLOUDFRONT_LOG_PREFIX = 'cloudfront/';
 
 export interface DashboardSiteProps {
   /** The management API, served by the same distribution under `/api/*`. */
@@ -50,6 +89,12 @@ export interface DashboardSiteProps {
  * The site is built by esbuild at synth time (dashboard/build.ts, offline) and uploaded by two
  * deployments: hashed assets with a one-year immutable cache, then index.html with `no-cache`, so a
  * deploy is visible at once and a page never names an asset that is not there yet.
+ *
+ * CloudFront keeps policy and origin-access-control names account-wide, so theirs carry the stack name
+ * and the region: stages and regions deploy side by side. The distribution's standard logs go to the
+ * log bucket, except in the opt-in regions (`CLOUDFRONT_LOGLESS_REGIONS`), where CloudFront cannot
+ * deliver them: there the distribution logs nothing (decided at synth time when the region is known,
+ * by a template condition when the stack is environment-agnostic).
  */
 export class DashboardSite extends Construct {
   readonly bucket: s3.Bucket;
@@ -91,6 +136,7 @@ export class DashboardSite extends Construct {
 
     // The same headers the local stack sends (dashboard/build.ts), plus HSTS: CloudFront is HTTPS only.
     this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      responseHeadersPolicyName: accountWideName(this, 'security-headers'),
       comment: 'encrata-webhooks dashboard: strict CSP and security headers',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
@@ -116,6 +162,16 @@ export class DashboardSite extends Construct {
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
     });
 
+    const originAccessControl = new cloudfront.S3OriginAccessControl(this, 'OriginAccessControl', {
+      originAccessControlName: accountWideName(this, 'site'),
+      description: 'encrata-webhooks dashboard: CloudFront reads the private site bucket',
+    });
+    const region = Stack.of(this).region;
+    // Known region: decided now. Environment-agnostic: a condition decides at deploy time.
+    const logless = Token.isUnresolved(region)
+      ? undefined
+      : (CLOUDFRONT_LOGLESS_REGIONS as readonly string[]).includes(region);
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'encrata-webhooks dashboard and management API',
       defaultRootObject: 'index.html',
@@ -124,11 +180,11 @@ export class DashboardSite extends Construct {
       minimumProtocolVersion: props.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
       domainNames: props.domainNames,
       certificate: props.certificate,
-      enableLogging: true,
-      logBucket: this.logBucket,
-      logFilePrefix: 'cloudfront/',
+      enableLogging: logless !== true,
+      logBucket: logless === true ? undefined : this.logBucket,
+      logFilePrefix: logless === true ? undefined : CLOUDFRONT_LOG_PREFIX,
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket, { originAccessControl }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
@@ -150,6 +206,7 @@ export class DashboardSite extends Construct {
       },
     });
     this.url = `https://${this.distribution.distributionDomainName}/`;
+    if (logless === undefined) this.logOnlyOutsideLoglessRegions();
 
     const projectRoot = props.projectRoot ?? process.cwd();
     const site = s3deploy.Source.asset(path.join(projectRoot, 'dashboard'), {
@@ -201,13 +258,46 @@ export class DashboardSite extends Construct {
     });
     // index.html names the new assets, so it goes up only after they are there.
     index.node.addDependency(assets);
+    // Both deployments run on one singleton handler, which takes the AWS CLI layer of the first; the
+    // second deployment's own copy of the layer would be deployed and never used.
+    index.node.tryRemoveChild('AwsCliLayer');
 
     const handler = assets.node.findChild('CustomResourceHandler') as lambda.SingletonFunction;
-    this.acknowledgeNagFindings(props, deployRole, Stack.of(this).node.findChild(handler.permissionsNode.id));
+    this.acknowledgeNagFindings(
+      props,
+      logless,
+      deployRole,
+      Stack.of(this).node.findChild(handler.permissionsNode.id),
+    );
+  }
+
+  /** Environment-agnostic: standard logs are switched off by a condition in the opt-in regions. */
+  private logOnlyOutsideLoglessRegions(): void {
+    const inRegion = (names: readonly string[]): ICfnConditionExpression =>
+      names.length === 1
+        ? Fn.conditionEquals(Aws.REGION, names[0])
+        : Fn.conditionOr(...names.map((name) => Fn.conditionEquals(Aws.REGION, name)));
+    // Fn::Or takes 2 to 10 conditions: the regions in groups of up to ten, or-ed together.
+    const groups: ICfnConditionExpression[] = [];
+    for (let i = 0; i < CLOUDFRONT_LOGLESS_REGIONS.length; i += 10) {
+      groups.push(inRegion(CLOUDFRONT_LOGLESS_REGIONS.slice(i, i + 10)));
+    }
+    const condition = new CfnCondition(this, 'InLoglessRegion', {
+      expression: groups.length === 1 ? groups[0] : Fn.conditionOr(...groups),
+    });
+    const cfn = this.distribution.node.defaultChild as cloudfront.CfnDistribution;
+    cfn.addPropertyOverride(
+      'DistributionConfig.Logging',
+      Fn.conditionIf(condition.logicalId, Aws.NO_VALUE, {
+        Bucket: this.logBucket.bucketRegionalDomainName,
+        Prefix: CLOUDFRONT_LOG_PREFIX,
+      }),
+    );
   }
 
   private acknowledgeNagFindings(
     props: DashboardSiteProps,
+    logless: boolean | undefined,
     deployRole: iam.Role,
     deployHandler: Construct,
   ): void {
@@ -228,6 +318,12 @@ export class DashboardSite extends Construct {
           'The origins are static files and an API with stage throttling and a per-key rate limit; a WAF web ACL is a cost decision left to each deployment.',
       },
     );
+    if (logless === true) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR3',
+        reason: `CloudFront cannot deliver standard logs to a bucket in ${Stack.of(this).region} (an opt-in region); API requests are still access-logged by the HTTP API stage.`,
+      });
+    }
     if (!props.certificate) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',

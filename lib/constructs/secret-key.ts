@@ -1,5 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
@@ -48,8 +48,16 @@ export class SecretKey extends Construct {
     return this.secret.secretArn;
   }
 
-  /** Lets `grantee` read (decrypt) the key. */
+  /**
+   * Lets `grantee` read the key: `secretsmanager:GetSecretValue` on this secret, the one call the code
+   * makes (`grantRead` would add DescribeSecret). The secret is encrypted with the AWS managed key, whose
+   * policy lets Secrets Manager decrypt for any principal allowed to read the secret.
+   */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.secret.grantRead(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.secret.secretArn],
+    });
   }
 }

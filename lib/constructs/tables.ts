@@ -1,7 +1,7 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import {
   type KeyDefinition,
   TABLES,
@@ -72,25 +72,6 @@ export class Tables extends Construct {
       (index) => `${table.tableArn}/index/${index.indexName}`,
     );
     return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns });
-  }
-
-  /**
-   * Grants `grantee` read (`grantReadData`) or read/write (`grantReadWriteData`) access to a table.
-   * On a table with indexes the grant also covers `<table ARN>/index/*`; that wildcard is acknowledged
-   * for cdk-nag on the grantee only, where the policy holding it lives.
-   */
-  grant(name: TableName, grantee: iam.IGrantable & IConstruct, access: 'read' | 'write'): iam.Grant {
-    const table = this.byName[name];
-    const grant = access === 'write' ? table.grantReadWriteData(grantee) : table.grantReadData(grantee);
-    const definition: TableDefinition = TABLES[name];
-    if (definition.globalSecondaryIndexes?.length) {
-      const logicalId = Stack.of(this).getLogicalId(table.node.defaultChild as dynamodb.CfnTable);
-      Validations.of(grantee).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
-        reason: `grant*Data() on the ${definition.logicalName} table includes its indexes as <table ARN>/index/*: the wildcard only spans this table's own indexes.`,
-      });
-    }
-    return grant;
   }
 }
 

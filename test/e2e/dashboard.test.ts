@@ -252,7 +252,9 @@ test('creates a webhook and shows its secret once, with a working copy button', 
   expect(await page.content()).not.toContain(secret);
   const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }));
   expect(stored).not.toContain(secret);
-  expect(await textOf(page.locator('h1'))).toBe(`${receiver.origin}/hooks/encrata`);
+  // The detail view renders once its webhook is loaded: wait for its heading rather than read the list's.
+  const heading = await waitForText(page.locator('h1'), /\/hooks\/encrata$/);
+  expect(heading).toBe(`${receiver.origin}/hooks/encrata`);
 });
 
 test('sends a test that arrives at the receiver, shows its signature and appears in the deliveries', async () => {

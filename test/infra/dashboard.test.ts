@@ -6,13 +6,14 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   ASSET_CACHE_CONTROL,
   buildDashboardInto,
   CONTENT_SECURITY_POLICY,
   INDEX_CACHE_CONTROL,
 } from '../../dashboard/build.ts';
-import { DashboardSite } from '../../lib/constructs/dashboard-site.ts';
+import { CLOUDFRONT_LOGLESS_REGIONS, DashboardSite } from '../../lib/constructs/dashboard-site.ts';
 import {
   newApp,
   type Resource,
@@ -96,7 +97,14 @@ describe('the distribution', () => {
       Compress: true,
     });
     expect(referencedId(config.DefaultCacheBehavior.ResponseHeadersPolicyId)).toBe(headersPolicyId());
-    expect(config.Logging.Prefix).toBe('cloudfront/');
+    // Environment-agnostic: logged except in the opt-in regions, where CloudFront cannot deliver logs.
+    expect(config.Logging).toEqual({
+      'Fn::If': [
+        expect.stringMatching(/^DashboardInLoglessRegion/),
+        { Ref: 'AWS::NoValue' },
+        { Bucket: expect.anything(), Prefix: 'cloudfront/' },
+      ],
+    });
     // No custom error pages: they would also replace the API's own 403/404 answers.
     expect(config.CustomErrorResponses).toBeUndefined();
   });
@@ -245,4 +253,53 @@ describe('with a custom domain', () => {
     const acknowledged = JSON.stringify(custom.toJSON().Resources);
     expect(acknowledged).not.toContain('AwsSolutions-CFR4');
   });
+});
+
+describe('in a known region', () => {
+  const pack = new AwsSolutionsChecks(newApp());
+  let stack: Stack;
+  function site(region: string): Template {
+    stack = new Stack(newApp(), 'Regional', { env: { account: '111111111111', region } });
+    new DashboardSite(stack, 'Dashboard', { httpApi: new apigwv2.HttpApi(stack, 'Api') });
+    return Template.fromStack(stack);
+  }
+  const loggingViolations = () =>
+    pack.validateScope(stack).violations.filter((violation) => violation.ruleName === 'AwsSolutions-CFR3');
+  const configOf = (t: Template) =>
+    Object.values(resourcesOfType(t, 'AWS::CloudFront::Distribution'))[0]?.Properties.DistributionConfig;
+
+  test('a standard region logs the distribution to the log bucket, decided at synth time', () => {
+    const t = site('eu-west-1');
+    expect(configOf(t).Logging).toMatchObject({ Prefix: 'cloudfront/', Bucket: expect.anything() });
+    expect(Object.keys(t.toJSON().Conditions ?? {}).filter((id) => id.includes('Logless'))).toEqual([]);
+    expect(loggingViolations()).toEqual([]);
+  });
+
+  test.each([...CLOUDFRONT_LOGLESS_REGIONS])(
+    'in the opt-in region %s the distribution logs nothing, and says why',
+    (region) => {
+      const t = site(region);
+      expect(configOf(t).Logging).toBeUndefined();
+      // cdk-nag's access-logging rule is acknowledged, with the reason (it would be an error otherwise).
+      expect(loggingViolations()).toEqual([]);
+    },
+  );
+
+  test('the policy and origin access control names carry the stack and the region', () => {
+    const t = site('eu-west-1');
+    const [policy] = Object.values(resourcesOfType(t, 'AWS::CloudFront::ResponseHeadersPolicy'));
+    expect(policy?.Properties.ResponseHeadersPolicyConfig.Name).toBe('Regional-eu-west-1-security-headers');
+    const [oac] = Object.values(resourcesOfType(t, 'AWS::CloudFront::OriginAccessControl'));
+    expect(oac?.Properties.OriginAccessControlConfig.Name).toBe('Regional-eu-west-1-site');
+  });
+});
+
+test('the two deployments share one AWS CLI layer: the one their singleton handler uses', () => {
+  const layers = Object.keys(resourcesOfType(template, 'AWS::Lambda::LayerVersion'));
+  expect(layers).toHaveLength(1);
+  const handlers = Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).filter(([id]) =>
+    id.startsWith('CustomCDKBucketDeployment'),
+  );
+  expect(handlers).toHaveLength(1);
+  expect(handlers[0]?.[1].Properties.Layers).toEqual([{ Ref: layers[0] }]);
 });

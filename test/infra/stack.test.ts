@@ -3,6 +3,7 @@ import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
   deliveryMaxReceiveCount,
   ENV,
+  FUNCTION_MEMORY_MB,
   TABLES,
   type TableName,
 } from '../../functions/resources.ts';
@@ -120,6 +121,32 @@ describe('management API', () => {
     expect(logGroup.Properties.RetentionInDays).toBe(30);
   });
 
+  test('the public routes and $default have their own, lower throttle, so unauthenticated floods cannot use up the stage', () => {
+    const [stageId, stage] = Object.entries(resourcesOfType(template, 'AWS::ApiGatewayV2::Stage'))[0] as [
+      string,
+      Resource & { DependsOn?: string[] },
+    ];
+    const publicKeys = ROUTES.filter((route) => route.auth === 'none').flatMap(routeKeys);
+    expect(publicKeys).toContain('GET /api/health');
+    const settings = { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 };
+    expect(stage.Properties.RouteSettings).toEqual(
+      Object.fromEntries(['$default', ...publicKeys].map((key) => [key, settings])),
+    );
+    // CloudFormation must have made those routes before the stage names them.
+    const routeIds = Object.entries(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'))
+      .filter(([, route]) => ['$default', ...publicKeys].includes(route.Properties.RouteKey))
+      .map(([id]) => id);
+    expect(routeIds).toHaveLength(publicKeys.length + 1);
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+    expect(stageId).toBeDefined();
+  });
+
+  test("keeps its execute-api endpoint: it is CloudFront's origin and the ApiUrl clients use", () => {
+    const [api] = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Api'));
+    expect(api?.Properties.DisableExecuteApiEndpoint).toBeUndefined();
+    expect(api?.Properties.Name).toBe('Test-api');
+  });
+
   test('the fallback may authenticate (to rate-limit wrong methods) and nothing else', () => {
     const statements = statementsOf(
       template,
@@ -189,7 +216,7 @@ describe('functions', () => {
     expect(Object.keys(functions)).toHaveLength(ROUTES.length + 3);
   });
 
-  test('all run Node.js 24 on arm64 with JSON logs into a log group with retention, and tracing', () => {
+  test('all run Node.js 24 on arm64 with JSON logs into a retained log group with retention, and tracing', () => {
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -198,7 +225,20 @@ describe('functions', () => {
       const logGroup = resource(template, referencedId(fn.Properties.LoggingConfig.LogGroup));
       expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
       expect(logGroup.Properties.RetentionInDays).toBe(30);
+      expect(logGroup.DeletionPolicy).toBe('Retain');
     }
+  });
+
+  test('memory follows FUNCTION_MEMORY_MB: the dispatcher 1024 MiB, the fan-out and the API 512', () => {
+    for (const [id, fn] of Object.entries(functions)) {
+      const expected = id.startsWith('PipelineDispatcher')
+        ? FUNCTION_MEMORY_MB.dispatcher
+        : id.startsWith('PipelineFanout')
+          ? FUNCTION_MEMORY_MB.fanout
+          : FUNCTION_MEMORY_MB.api;
+      expect({ id, memory: fn.Properties.MemorySize }).toEqual({ id, memory: expected });
+    }
+    expect(FUNCTION_MEMORY_MB).toEqual({ api: 512, fanout: 512, dispatcher: 1024 });
   });
 
   test('all get the full configuration as generated resource names, never literals', () => {
@@ -221,6 +261,7 @@ describe('functions', () => {
       expect(env[ENV.retrySchedule]).toBe(DEFAULT_RETRY_SCHEDULE_SECONDS.join(','));
       expect(env[ENV.maxWebhooks]).toBe('50');
       expect(env[ENV.rateLimitPerMinute]).toBe('30');
+      expect(env[ENV.autoDisableAfterSeconds]).toBe(String(5 * 24 * 3600));
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('encrata-webhooks');
       expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Encrata/Webhooks');
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
@@ -279,8 +320,8 @@ describe('tables', () => {
 
 describe('queues', () => {
   const cases = [
-    { queue: 'events', queueId: () => outputTarget(template, 'EventsQueueArn') },
-    { queue: 'deliveries', queueId: deliveriesQueueId },
+    { queue: 'events', queueId: () => outputTarget(template, 'EventsQueueArn'), maxConcurrency: 10 },
+    { queue: 'deliveries', queueId: deliveriesQueueId, maxConcurrency: 50 },
   ];
 
   test.each(cases)(
@@ -307,11 +348,27 @@ describe('queues', () => {
   });
 
   test.each(cases)(
-    'the $queue queue is consumed in batches of 10 with partial batch failures',
-    ({ queueId }) => {
-      const { mapping } = consumerOf(queueId());
+    'the $queue queue is consumed in batches of 10 with partial batch failures, at most $maxConcurrency at once',
+    ({ queueId, maxConcurrency }) => {
+      const { mapping, functionId } = consumerOf(queueId());
       expect(mapping.Properties.BatchSize).toBe(10);
       expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: maxConcurrency });
+      // No reserved concurrency by default: it would take capacity from the API (and, below the
+      // mapping's maximum, throttle receives).
+      expect(resource(template, functionId).Properties.ReservedConcurrentExecutions).toBeUndefined();
+    },
+  );
+
+  test.each(cases)(
+    'the $queue queue and its DLQ are retained with the stack, like the tables',
+    ({ queueId }) => {
+      const queue = resource(template, queueId());
+      const dlqId = referencedId(queue.Properties.RedrivePolicy.deadLetterTargetArn);
+      for (const retained of [queue, resource(template, dlqId)]) {
+        expect(retained.DeletionPolicy).toBe('Retain');
+        expect((retained as Resource & { UpdateReplacePolicy?: string }).UpdateReplacePolicy).toBe('Retain');
+      }
     },
   );
 
@@ -341,30 +398,6 @@ describe('queues', () => {
     expect(maxReceiveCount).toBeGreaterThan(attempts);
     expect(maxReceiveCount).toBe(deliveryMaxReceiveCount(schedule.length));
   });
-
-  test('the fan-out may dead-letter invalid events; the dispatcher may delay and dead-letter deliveries', () => {
-    const eventsQueue = outputTarget(template, 'EventsQueueArn');
-    const eventsDlq = outputTarget(template, 'EventsDeadLetterQueueUrl');
-    const deliveriesDlq = outputTarget(template, 'DeliveriesDeadLetterQueueUrl');
-    const deliveriesQueue = deliveriesQueueId();
-    const grants = (functionId: string, action: string): string[] =>
-      statementsOf(template, functionId)
-        .filter((statement) => actionsOf(statement).includes(action))
-        .flatMap((statement) => [...referencedIds(statement.Resource)])
-        .sort();
-
-    const fanout = consumerOf(eventsQueue).functionId;
-    expect(grants(fanout, 'sqs:SendMessage')).toEqual([deliveriesQueue, eventsDlq].sort());
-    expect(grants(fanout, 'secretsmanager:GetSecretValue')).toEqual([]);
-
-    const dispatcher = consumerOf(deliveriesQueue).functionId;
-    expect(grants(dispatcher, 'sqs:SendMessage')).toEqual([deliveriesDlq]);
-    expect(grants(dispatcher, 'sqs:ChangeMessageVisibility')).toContain(deliveriesQueue);
-    expect(grants(dispatcher, 'secretsmanager:GetSecretValue')).toEqual([
-      outputTarget(template, 'SecretKeyArn'),
-    ]);
-    expect(grants(dispatcher, 'dynamodb:PutItem')).toEqual([tableIds.deliveries]);
-  });
 });
 
 describe('secret key', () => {
@@ -386,25 +419,6 @@ describe('secret key', () => {
     expect(secret.DeletionPolicy).toBe('Retain');
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
   });
-});
-
-describe('monitoring', () => {
-  test.each(['EventsDeadLetterQueueUrl', 'DeliveriesDeadLetterQueueUrl'])(
-    'an alarm fires when the queue behind %s holds a message',
-    (output) => {
-      const dlqId = outputTarget(template, output);
-      const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter((alarm) =>
-        referencedIds(alarm.Properties.Dimensions).has(dlqId),
-      );
-      expect(alarms).toHaveLength(1);
-      expect((alarms[0] as Resource).Properties).toMatchObject({
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Threshold: 1,
-      });
-    },
-  );
 });
 
 describe('outputs', () => {

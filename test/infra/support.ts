@@ -97,3 +97,46 @@ export function statementsOf(
 export function actionsOf(statement: { Action: string | string[] }): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 }
+
+/**
+ * A function's grants, as `{ <resource label>: sorted actions }`: each statement's resources are named by
+ * `labels` (logical id → label; `<id>/index/…` ARNs get `<label>/index`), `*` stays `*`. A resource the
+ * labels do not know is named by its logical id, so an unexpected grant shows up in the comparison.
+ */
+export function grantsByResource(
+  template: Template,
+  functionId: string,
+  labels: Record<string, string>,
+): Record<string, string[]> {
+  const grants: Record<string, Set<string>> = {};
+  for (const statement of statementsOf(template, functionId) as {
+    Action: string | string[];
+    Resource: unknown;
+    Effect?: string;
+    Condition?: unknown;
+  }[]) {
+    if (statement.Effect !== 'Allow' || statement.Condition !== undefined) {
+      throw new Error(`unexpected statement ${JSON.stringify(statement)}`);
+    }
+    const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+    for (const item of resources) {
+      let label: string;
+      if (item === '*') label = '*';
+      else {
+        const ids = [...referencedIds(item)].filter((id) => !id.startsWith('AWS::'));
+        if (ids.length !== 1)
+          throw new Error(`resource ${JSON.stringify(item)} names ${ids.length} resources`);
+        const id = ids[0] as string;
+        label = (labels[id] ?? id) + (JSON.stringify(item).includes('/index/') ? '/index' : '');
+      }
+      const actions = grants[label] ?? new Set<string>();
+      for (const action of actionsOf(statement)) actions.add(action);
+      grants[label] = actions;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(grants)
+      .map(([label, actions]) => [label, [...actions].sort()] as [string, string[]])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}

@@ -13,7 +13,7 @@ import {
   type WebhookRecord,
 } from '../../functions/core/records.ts';
 import { config } from '../../functions/shared/config.ts';
-import { deliveryLog, eventStore, webhookStore } from '../../functions/shared/wiring.ts';
+import { deliveryLog, dynamo, eventStore, webhookStore } from '../../functions/shared/wiring.ts';
 
 const NOW = Date.parse('2026-11-01T12:00:00.000Z');
 
@@ -34,7 +34,7 @@ function webhook(workspaceId: string, overrides: Partial<WebhookRecord> = {}): W
   };
 }
 
-describe('DynamoDB adapters against dynalite', () => {
+describe('DynamoDB adapters against the emulator (dynalite, or DynamoDB Local in CI)', () => {
   const webhooks = webhookStore();
   const log = deliveryLog();
   const events = eventStore();
@@ -50,6 +50,28 @@ describe('DynamoDB adapters against dynalite', () => {
       expect(await webhooks.get(b, mine.id)).toBeNull();
       expect(await webhooks.delete(b, mine.id)).toBe(false);
       expect(await webhooks.get(a, mine.id)).toEqual(mine);
+    });
+
+    // Emulators are strongly consistent whatever the request says; DynamoDB is not. Fan-out reads the
+    // subscribers (and create checks refs) right after writes, so the list must ask for a consistent read.
+    it('lists a workspace’s webhooks with a strongly consistent query', async () => {
+      const queries: Record<string, unknown>[] = [];
+      const client = dynamo();
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'QueryCommand') queries.push(args.input as Record<string, unknown>);
+          return next(args);
+        },
+        { step: 'initialize', name: 'spyQueries' },
+      );
+      try {
+        await webhooks.list(`ws_${randomUUID()}`);
+      } finally {
+        client.middlewareStack.remove('spyQueries');
+      }
+      expect(queries).toEqual([
+        expect.objectContaining({ TableName: config().tables.webhooks, ConsistentRead: true }),
+      ]);
     });
 
     it('enforces the per-workspace limit with a conditional counter, and frees a slot on delete', async () => {

@@ -9,7 +9,7 @@ import { deliveryMaxReceiveCount } from '../../functions/resources.ts';
 import { config } from '../../functions/shared/config.ts';
 import { deliveryLog, sqs, webhookStore } from '../../functions/shared/wiring.ts';
 import { toSqsEvent } from '../../local/event-source.ts';
-import { call, newWorkspace } from '../support/api.ts';
+import { addKey, call, newWorkspace } from '../support/api.ts';
 
 /**
  * The fan-out and dispatcher handlers against the emulators, for what the e2e tests cannot provoke
@@ -81,6 +81,39 @@ describe('fan-out and dispatcher handlers', () => {
       ['pending', 0],
     ]);
     expect(listed.json[0].payload).toMatchObject({ event: 'credits.low' });
+  });
+
+  // dynalite takes keys of any size; DynamoDB (and DynamoDB Local, which CI runs this suite against too)
+  // refuses a partition key over 2048 bytes and a sort key over 1024. The longest ids the service accepts
+  // must fit.
+  it('fans out an event with the longest workspace id and event id accepted, within DynamoDB key limits', async () => {
+    const workspaceId = `ws_${'w'.repeat(125)}`; // 128: the most keys:create and the publisher accept
+    const { key } = await addKey(workspaceId);
+    const created = await call('POST', '/api/webhooks', {
+      key,
+      body: { url: 'https://127.0.0.1:9/long', events: ['credits.low'] },
+    });
+    expect(created.status).toBe(201);
+    const event = JSON.stringify({
+      id: `e${'~'.repeat(199)}`, // 200: the longest idempotency key
+      workspace_id: workspaceId,
+      event: 'credits.low',
+      data: { balance: 1, threshold: 9 },
+    });
+    expect((await fanout(sqsEvent([event])))?.batchItemFailures).toEqual([]);
+    // The same id again is a duplicate, found through the same claim key.
+    expect((await fanout(sqsEvent([event])))?.batchItemFailures).toEqual([]);
+    const listed = await call('GET', `/api/webhooks/deliveries?webhook_id=${created.json.id}`, { key });
+    expect(listed.json).toHaveLength(1);
+    const before = listed.json[0].id;
+    const page = await call(
+      'GET',
+      `/api/webhooks/deliveries?webhook_id=${created.json.id}&before=${before}`,
+      {
+        key,
+      },
+    );
+    expect(page.status).toBe(200);
   });
 
   async function poisonedMessage(): Promise<DeliveryMessage> {

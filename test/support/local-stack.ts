@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { ENV } from '../../functions/resources.ts';
 import type { StackInfo } from '../../local/stack.ts';
 
 export type { StackInfo };
@@ -16,6 +17,18 @@ export interface RunningStack {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * This process's environment without the functions' variables (functions/resources.ts ENV): in a run
+ * with the integration project, its global setup points them at its own emulators, and a local stack
+ * would take ENCRATA_DYNAMODB_ENDPOINT (and the rest) from there. An e2e stack is configured by its test
+ * alone, as `npm start` by a user's shell.
+ */
+function inheritedEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.values(ENV)) delete env[name];
+  return env;
+}
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'encrata-e2e-'));
 }
@@ -27,7 +40,7 @@ export async function startStack(
   const dataDir = options.dataDir ?? tempDataDir();
   const child = spawn(process.execPath, ['local/start.ts'], {
     env: {
-      ...process.env,
+      ...inheritedEnvironment(),
       PORT: '0',
       ENCRATA_DATA_DIR: dataDir,
       ENCRATA_ALLOW_PRIVATE_TARGETS: '1',
@@ -76,7 +89,7 @@ export function startExpectingFailure(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['local/start.ts'], {
-    env: { ...process.env, ENCRATA_DATA_DIR: tempDataDir(), PORT: '0', ...env },
+    env: { ...inheritedEnvironment(), ENCRATA_DATA_DIR: tempDataDir(), PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

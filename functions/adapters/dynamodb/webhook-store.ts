@@ -36,6 +36,9 @@ export class DynamoWebhookStore implements WebhookStore {
           TableName: this.table,
           KeyConditionExpression: 'workspace_id = :w AND id > :meta',
           ExpressionAttributeValues: { ':w': workspaceId, ':meta': WORKSPACE_ITEM },
+          // Fan-out's subscribers and a new webhook's ref check read this right after writes: an
+          // eventually consistent read could miss a webhook made (or still see one paused) just before.
+          ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );

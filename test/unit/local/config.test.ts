@@ -67,6 +67,7 @@ describe('parseLocalConfig', () => {
         ENCRATA_RETRY_SCHEDULE: '1, 2,3',
         ENCRATA_ALLOW_PRIVATE_TARGETS: '1',
         ENCRATA_LOG_LEVEL: 'debug',
+        ENCRATA_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
       }),
     ).toMatchObject({
       port: 8080,
@@ -76,7 +77,10 @@ describe('parseLocalConfig', () => {
       retrySchedule: [1, 2, 3],
       allowPrivateTargets: true,
       logLevel: 'DEBUG',
+      dynamodbEndpoint: 'http://127.0.0.1:8000',
     });
+    expect(parseLocalConfig({}).dynamodbEndpoint).toBeUndefined();
+    expect(parseLocalConfig({ ENCRATA_DYNAMODB_ENDPOINT: '' }).dynamodbEndpoint).toBeUndefined();
     expect(parseLocalConfig({ ENCRATA_DATA_DIR: '/var/tmp/encrata' }).dataDir).toBe('/var/tmp/encrata');
     expect(parseLocalConfig({ ENCRATA_ALLOW_PRIVATE_TARGETS: '0' }).allowPrivateTargets).toBe(false);
     expect(parseLocalConfig({ PORT: '0' }).port).toBe(0);
@@ -103,6 +107,8 @@ describe('parseLocalConfig', () => {
     ['ENCRATA_DATA_DIR', ''],
     ['ENCRATA_HOST', 'example.com'],
     ['ENCRATA_LOG_LEVEL', 'verbose'],
+    ['ENCRATA_DYNAMODB_ENDPOINT', 'localhost:8000'],
+    ['ENCRATA_DYNAMODB_ENDPOINT', 'ftp://127.0.0.1:8000'],
   ])('%s=%j throws a LocalConfigError of one sentence naming the variable', (name, value) => {
     const message = errorMessage({ [name]: value });
     expect(message).toContain(name);
