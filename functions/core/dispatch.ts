@@ -80,6 +80,8 @@ export interface DispatchResult {
   row?: DeliveryRow;
   delaySeconds?: number;
   error?: unknown;
+  /** This attempt's failure disabled its webhook (contract §5: failing past the window). */
+  webhookDisabled?: boolean;
 }
 
 /** The snapshot in a first attempt's message is trusted this long after fan-out queued it (contract §3). */
@@ -318,6 +320,7 @@ interface Settled {
   outcome: DispatchOutcome;
   reason: string;
   conditional: boolean;
+  webhookDisabled?: boolean;
 }
 
 /** Stages 2 and 3: sign and POST, then decide and build the attempt's row. */
@@ -355,7 +358,7 @@ export async function sendAndSettle(
     messageId: received.messageId,
     deadLetterOnFailure: true,
   });
-  await trackHealth(ports, target, decision.status === 'success', endedMs, options);
+  const webhookDisabled = await trackHealth(ports, target, decision.status === 'success', endedMs, options);
   if (decision.status === 'success') {
     return {
       row,
@@ -372,6 +375,7 @@ export async function sendAndSettle(
       outcome: 'retry',
       reason: `retry in ${decision.delaySeconds} s`,
       conditional: true,
+      ...(webhookDisabled ? { webhookDisabled } : {}),
     };
   }
   return {
@@ -380,6 +384,7 @@ export async function sendAndSettle(
     outcome: 'failed',
     reason: `gave up after ${row.attempts} attempts`,
     conditional: true,
+    ...(webhookDisabled ? { webhookDisabled } : {}),
   };
 }
 
@@ -395,45 +400,46 @@ async function trackHealth(
   succeeded: boolean,
   nowMs: number,
   options: DispatchOptions,
-): Promise<void> {
+): Promise<boolean> {
+  let disabled: WebhookRecord | null;
+  const since = target.failing_since;
   try {
     if (succeeded) {
-      if (target.failing_since)
-        await ports.webhooks.clearFailing(target.workspace_id, target.id, target.failing_since);
-      return;
+      if (since) await ports.webhooks.clearFailing(target.workspace_id, target.id, since);
+      return false;
     }
-    if (!target.failing_since) {
+    if (!since) {
       await ports.webhooks.markFailing(target.workspace_id, target.id, new Date(nowMs).toISOString());
-      return;
+      return false;
     }
-    if (nowMs - Date.parse(target.failing_since) < options.autoDisableAfterMs) return;
+    if (nowMs - Date.parse(since) < options.autoDisableAfterMs) return false;
     const at = new Date(nowMs).toISOString();
-    const disabled = await ports.webhooks.disableFailing(
-      target.workspace_id,
-      target.id,
-      target.failing_since,
-      at,
-    );
-    if (!disabled) return;
-    await ports.publisher.publish(
-      buildSystemEventMessage(
-        {
-          workspaceId: disabled.workspace_id,
-          event: 'webhook.disabled',
-          id: `webhook.disabled:${disabled.id}:${target.failing_since}`,
-          data: {
-            webhook_id: disabled.id,
-            url: disabled.url,
-            reason: 'failing',
-            failing_since: target.failing_since,
-          },
-        },
-        new Date(nowMs),
-      ),
-    );
+    disabled = await ports.webhooks.disableFailing(target.workspace_id, target.id, since, at);
+    if (!disabled) return false;
   } catch {
     // The clock is advice: a lost write delays a disable by one failure, never loses an attempt.
+    return false;
   }
+  // Only the writer that disabled it tells the workspace. The event's id is derived from the
+  // webhook and its clock, so a publish that is tried again is still one event.
+  const message = buildSystemEventMessage(
+    {
+      workspaceId: disabled.workspace_id,
+      event: 'webhook.disabled',
+      id: `webhook.disabled:${disabled.id}:${since}`,
+      data: { webhook_id: disabled.id, url: disabled.url, reason: 'failing', failing_since: since },
+    },
+    new Date(nowMs),
+  );
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await ports.publisher.publish(message);
+      break;
+    } catch {
+      // tried again below; the disable stands either way (and is logged by the report)
+    }
+  }
+  return true;
 }
 
 /**

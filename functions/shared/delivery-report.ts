@@ -7,8 +7,9 @@ const METRIC_OF_OUTCOME = {
   failed: 'DeliveryFailed',
   stopped: 'DeliveryStopped',
   skipped: 'DeliverySkipped',
+  throttled: 'DeliveryThrottled',
   error: 'DeliveryErrors',
-} as const;
+} as const satisfies Record<DispatchResult['outcome'], string>;
 
 /**
  * What a dispatcher batch did, told once: one line for the batch at INFO, one line per delivery that
@@ -18,6 +19,13 @@ export function reportDispatch(results: DispatchResult[]): void {
   const counts: Record<string, number> = {};
   for (const result of results) {
     counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
+    if (result.webhookDisabled) {
+      logger.warn('webhook disabled: failing', {
+        workspace_id: result.message.workspace_id,
+        webhook_id: result.message.webhook_id,
+      });
+      metrics.addMetric('WebhooksDisabled', MetricUnit.Count, 1);
+    }
     if (result.outcome === 'delivered') {
       const created = Date.parse(result.message.created_at);
       if (Number.isFinite(created)) {
@@ -40,6 +48,7 @@ export function reportDispatch(results: DispatchResult[]): void {
       logger.error('delivery could not be processed', { ...fields, error: result.error });
     else if (result.outcome === 'failed') logger.warn('delivery failed for good', fields);
     else if (result.outcome === 'skipped') logger.debug('delivery message skipped', fields);
+    else if (result.outcome === 'throttled') logger.info('delivery waits: over its rate limit', fields);
     else logger.info(result.outcome === 'retry' ? 'delivery attempt failed' : 'delivery stopped', fields);
   }
   for (const [outcome, n] of Object.entries(counts)) {

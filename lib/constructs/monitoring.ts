@@ -21,11 +21,13 @@ export const DELIVERY_METRICS = {
     'DeliveryFailed',
     'DeliveryStopped',
     'DeliverySkipped',
+    'DeliveryThrottled',
     'DeliveryErrors',
   ],
   latency: 'DeliveryLatency',
   queued: 'DeliveriesQueued',
   invalid: 'InvalidMessages',
+  disabled: 'WebhooksDisabled',
 } as const;
 
 /** When the alarms fire; docs/operations.md ("Runbook") says why each default is what it is. */
@@ -259,9 +261,12 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Fan-out: deliveries queued, invalid messages (per 5 min)',
+        title: 'Deliveries queued; invalid messages, webhooks disabled (per 5 min)',
         left: [delivery(DELIVERY_METRICS.queued, 'Sum', 'queued')],
-        right: [delivery(DELIVERY_METRICS.invalid, 'Sum', 'invalid messages')],
+        right: [
+          delivery(DELIVERY_METRICS.invalid, 'Sum', 'invalid messages'),
+          delivery(DELIVERY_METRICS.disabled, 'Sum', 'webhooks disabled'),
+        ],
         width: 8,
       }),
       ...queues.map(

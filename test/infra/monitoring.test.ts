@@ -194,6 +194,7 @@ describe('the dashboard', () => {
       DELIVERY_METRICS.latency,
       DELIVERY_METRICS.queued,
       DELIVERY_METRICS.invalid,
+      DELIVERY_METRICS.disabled,
     ]) {
       expect(body).toContain(`["Encrata/Webhooks","${name}","service","encrata-webhooks"`);
     }
@@ -232,6 +233,7 @@ describe('the dashboard', () => {
       DELIVERY_METRICS.latency,
       DELIVERY_METRICS.queued,
       DELIVERY_METRICS.invalid,
+      DELIVERY_METRICS.disabled,
     ]);
     expect([...emitted].sort()).toEqual([...charted].sort());
     const documented = read('docs/operations.md');

@@ -426,11 +426,14 @@ describe('dispatch: automatic disabling', () => {
     const failingSince = new Date(NOW - 61_000).toISOString();
     const { ports, message, webhook, id } = await dispatchSetup({ failing_since: failingSince });
     ports.sender = failingSender();
-    await dispatchBatch(
+    // The first publish is lost: it is tried again (the event's id is derived, so it stays one event).
+    ports.publisher.faults.failNext('publish');
+    const [first] = await dispatchBatch(
       ports,
       [{ message: message(), messageId: 'm', handle: 'h', receiveCount: 1 }],
       options(),
     );
+    expect(first).toMatchObject({ outcome: 'retry', webhookDisabled: true });
 
     expect(webhook()).toMatchObject({ is_active: false, disabled_reason: 'failing' });
     expect(ports.publisher.published).toEqual([
