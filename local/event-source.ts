@@ -139,17 +139,45 @@ export class SqsEventSource {
       outcome = { threw: true };
     }
     const done = messagesToDelete(event.Records, outcome);
-    if (done.length === 0) return;
-    try {
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
-        }),
+    const undeleted = await deleteMessages(sqs, queueUrl, done);
+    if (undeleted.length > 0) {
+      // They come back after their visibility timeout: at-least-once, nothing lost; but say so.
+      this.options.onError?.(
+        new Error(
+          `${undeleted.length} of ${done.length} handled messages could not be deleted; they will come back`,
+        ),
       );
-    } catch (error) {
-      // Undeleted messages come back after their visibility timeout: at-least-once, nothing lost.
-      this.options.onError?.(error);
     }
   }
+}
+
+/**
+ * Deletes handled messages in one batch, sending entries SQS reports as failed once more (as Lambda's
+ * mapping would retry). Resolves to the records still not deleted.
+ */
+export async function deleteMessages(
+  sqs: Pick<SQSClient, 'send'>,
+  queueUrl: string,
+  records: SQSRecord[],
+): Promise<SQSRecord[]> {
+  let pending = records;
+  for (let round = 0; round < 2 && pending.length > 0; round++) {
+    let failed: Set<string>;
+    try {
+      const result = await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: pending.map((record, index) => ({
+            Id: String(index),
+            ReceiptHandle: record.receiptHandle,
+          })),
+        }),
+      );
+      failed = new Set((result.Failed ?? []).map((entry) => entry.Id ?? ''));
+    } catch {
+      failed = new Set(pending.map((_, index) => String(index)));
+    }
+    pending = pending.filter((_, index) => failed.has(String(index)));
+  }
+  return pending;
 }

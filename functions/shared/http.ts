@@ -201,7 +201,13 @@ export function createHttpHandler(collaborators: HttpCollaborators) {
       else log.info('request handled', fields);
     };
     return {
-      before: async () => log.resetKeys(),
+      before: async (request: Request) => {
+        log.resetKeys();
+        // Per-request state lives on the context: never carry a previous request's over, should a
+        // runtime hand the same context object to two invocations.
+        request.context.caller = undefined;
+        request.context.rateLimit = undefined;
+      },
       after: async (request: Request) => line(request),
       onError: async (request: Request) => line(request),
     };

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ensureReceiverCertificate } from '../../local/certificates.ts';
 import {
   apiClient,
@@ -240,7 +241,29 @@ describe('the local stack', () => {
         return list[0]?.status === 'failed' ? list[0] : undefined;
       });
       expect(stopped).toMatchObject({ id: pausedDelivery.id, error: 'webhook paused', attempts: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // The deleted webhook's retry leaves no row (its log went with it): wait until the deliveries
+      // queue holds nothing, waiting or in flight — every retry was processed — then count.
+      const sqs = new SQSClient({
+        endpoint: stack.info.sqs_endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      try {
+        await eventually(async () => {
+          const res = await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: stack.info.deliveries_queue_url,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+            }),
+          );
+          const a = res.Attributes ?? {};
+          return a.ApproximateNumberOfMessages === '0' && a.ApproximateNumberOfMessagesNotVisible === '0'
+            ? true
+            : undefined;
+        });
+      } finally {
+        sqs.destroy();
+      }
       expect(receiver.received('/to-pause')).toHaveLength(1);
       expect(receiver.received('/to-delete')).toHaveLength(1);
     } finally {

@@ -3,17 +3,25 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoDeliveryLog } from '../../functions/adapters/dynamodb/delivery-log-store.ts';
 import { LimitExceededError } from '../../functions/core/errors.ts';
-import { deliveryIdFor, eventKeyFor } from '../../functions/core/ids.ts';
+import { deliveryIdFor, eventKeyFor, timeKey } from '../../functions/core/ids.ts';
 import {
   type DeliveryRow,
   deliveryIdOfRow,
   type EventClaim,
   type EventItem,
+  type RecoveryRecord,
+  recoveryItemId,
   rowKey,
   type WebhookRecord,
 } from '../../functions/core/records.ts';
 import { config } from '../../functions/shared/config.ts';
-import { deliveryLog, dynamo, eventStore, webhookStore } from '../../functions/shared/wiring.ts';
+import {
+  deliveryLog,
+  dynamo,
+  eventStore,
+  recoveryStore,
+  webhookStore,
+} from '../../functions/shared/wiring.ts';
 
 const NOW = Date.parse('2026-11-01T12:00:00.000Z');
 
@@ -321,11 +329,73 @@ describe('DynamoDB adapters against the emulator (dynalite, or DynamoDB Local in
       expect([...many.keys()].sort()).toEqual([key(wsItems[0]), key(wsItems[3])].sort());
     });
 
+    it('reads a window oldest first for recovery: from a time, after a cursor, below a time, in bounded pages', async () => {
+      const base = NOW + 100_000;
+      const window = [0, 1, 2, 3, 4].map((i) => item(`evt_range_${i}_${randomUUID()}`, base + i * 1000));
+      for (const e of window) await events.put(e);
+      await events.claim(claim(randomUUID()));
+      const key = (e: EventItem | undefined) => (e?.id ?? '').slice(2);
+      const from = timeKey(base + 1000);
+      const below = timeKey(base + 4000);
+      const first = await events.range(ws, { from, below, limit: 2, nowMs: NOW });
+      expect(first.items.map(key)).toEqual([key(window[1]), key(window[2])]);
+      expect(first.position).toBe(key(window[2]));
+      expect(first.more).toBe(true);
+      const second = await events.range(ws, {
+        after: first.position ?? '',
+        from,
+        below,
+        limit: 2,
+        nowMs: NOW,
+      });
+      // The event at `below`'s very millisecond is outside the window: [since, until).
+      expect(second.items.map(key)).toEqual([key(window[3])]);
+      expect(second.more).toBe(false);
+    });
+
     it('treats expired events as gone', async () => {
       const expired = item(randomUUID(), NOW, { expires_at: Math.floor(NOW / 1000) - 1 });
       await events.put(expired);
       expect(await events.get(ws, expired.id.slice(2), NOW)).toBeNull();
       expect((await events.getMany(ws, [expired.id.slice(2)], NOW)).size).toBe(0);
+    });
+  });
+
+  describe('recoveries', () => {
+    const recoveries = recoveryStore();
+    const record = (ws: string, id: string): RecoveryRecord => ({
+      workspace_id: ws,
+      id: recoveryItemId(id),
+      webhook_id: randomUUID(),
+      since: new Date(NOW - 3_600_000).toISOString(),
+      until: new Date(NOW).toISOString(),
+      status: 'running',
+      step: 0,
+      queued: 0,
+      skipped: 0,
+      created_at: new Date(NOW).toISOString(),
+      updated_at: new Date(NOW).toISOString(),
+      expires_at: Math.floor(NOW / 1000) + 3600,
+    });
+
+    it('keeps a recovery beside the webhooks, out of their list, and advances it only from the step it ran', async () => {
+      const ws = `ws_${randomUUID()}`;
+      const id = `rcv_${randomUUID()}`;
+      await recoveries.create(record(ws, id));
+      await expect(recoveries.create(record(ws, id))).rejects.toThrow();
+      expect(await webhooks.list(ws)).toEqual([]);
+      expect(await webhooks.get(ws, recoveryItemId(id))).toBeNull();
+      expect(await recoveries.get(`ws_${randomUUID()}`, id)).toBeNull();
+
+      const next = { ...record(ws, id), step: 1, cursor: 'K1', queued: 3 };
+      const both = await Promise.all([
+        recoveries.advance(next, 0),
+        recoveries.advance({ ...next, queued: 9 }, 0),
+      ]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect(await recoveries.advance({ ...next, step: 2 }, 0)).toBe(false);
+      expect(await recoveries.get(ws, id)).toMatchObject({ step: 1, cursor: 'K1' });
+      expect(await recoveries.advance(record(`ws_${randomUUID()}`, id), 0)).toBe(false);
     });
   });
 });

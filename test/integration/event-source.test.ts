@@ -26,9 +26,24 @@ describe('SQS event source emulation', () => {
     return { url, arn: attrs.Attributes?.QueueArn ?? '' };
   }
 
-  async function waitFor(condition: () => boolean, timeoutMs: number) {
+  async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number) {
     const deadline = Date.now() + timeoutMs;
-    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Every message of the queue deleted: none waiting, none in flight (hidden messages count too). */
+  async function drained(url: string): Promise<boolean> {
+    const res = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const a = res.Attributes ?? {};
+    return a.ApproximateNumberOfMessages === '0' && a.ApproximateNumberOfMessagesNotVisible === '0';
   }
 
   it('brings a reported failure back after its visibility timeout and deletes the rest', async () => {
@@ -62,8 +77,8 @@ describe('SQS event source emulation', () => {
       await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'ok' }));
       await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'fail-once' }));
       await waitFor(() => seen.filter((s) => s.body === 'fail-once').length >= 2, 10_000);
-      // Give a wrongly undeleted 'ok' time to come back too.
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // Both deleted: a wrongly undeleted 'ok' would still be in the queue (hidden, then back).
+      await waitFor(() => drained(q.url), 10_000);
     } finally {
       await source.stop();
     }
@@ -100,7 +115,8 @@ describe('SQS event source emulation', () => {
     source.start();
     try {
       await waitFor(() => ['a', 'b', 'c'].every((b) => seen.filter((s) => s === b).length >= 2), 10_000);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // The second round deleted them all: nothing left to come back a third time.
+      await waitFor(() => drained(q.url), 10_000);
     } finally {
       await source.stop();
     }

@@ -172,7 +172,8 @@ export class DynamoEventStore implements EventStore {
         },
         ScanIndexForward: true,
         ConsistentRead: true,
-        Limit: options.limit,
+        // The cursor's own item comes first when it still exists: read one more for it.
+        Limit: options.after ? options.limit + 1 : options.limit,
       }),
     );
     const raw = result.Items ?? [];

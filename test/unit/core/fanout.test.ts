@@ -110,6 +110,7 @@ describe('fanOutEvents', () => {
         webhook: expect.objectContaining({ url: 'https://b.example.com/hook' }),
       }),
     ]);
+    expect(ports.queue.messages).toHaveLength(2);
     for (const m of ports.queue.messages) expect(m.delivery_id).toMatch(DELIVERY_ID_PATTERN);
   });
 
@@ -251,6 +252,7 @@ describe('fanOutEvents', () => {
     };
     await fanOut(ports, big);
     expect(storedEvent(ports)?.body).toContain('xxxx');
+    expect(ports.queue.messages).toHaveLength(2);
     for (const m of ports.queue.messages) expect(m.body).toBeUndefined();
     expect(ports.events.claims.get(`${WORKSPACE}/k#evt_order_42`)?.done).toBe(true);
     expect(await fanOut(ports, big, NOW + 1)).toMatchObject({ duplicate: true });

@@ -1,5 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { messagesToDelete, toSqsEvent } from '../../../local/event-source.ts';
+import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { deleteMessages, messagesToDelete, toSqsEvent } from '../../../local/event-source.ts';
 
 const QUEUE_ARN = 'arn:aws:sqs:eu-west-1:000000000000:encrata-deliveries';
 
@@ -103,5 +104,43 @@ describe('messagesToDelete', () => {
     ['a non-array list', { batchItemFailures: 'm1' }],
   ])('deletes nothing when the response reports %s (Lambda fails the whole batch)', (_name, response) => {
     expect(messagesToDelete(batch, { threw: false, response })).toEqual([]);
+  });
+});
+
+describe('deleteMessages', () => {
+  /** An SQS client that answers DeleteMessageBatch with `answers` in turn (an Error is thrown). */
+  function client(...answers: ({ Failed?: { Id: string }[] } | Error)[]) {
+    const calls: string[][] = [];
+    return {
+      calls,
+      send: async (command: unknown) => {
+        if (!(command instanceof DeleteMessageBatchCommand)) throw new Error('unexpected command');
+        calls.push((command.input.Entries ?? []).map((entry) => entry.ReceiptHandle ?? ''));
+        const answer = answers.shift() ?? {};
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    } as unknown as Parameters<typeof deleteMessages>[0] & { calls: string[][] };
+  }
+
+  it('deletes every handled message in one batch', async () => {
+    const sqs = client({});
+    expect(await deleteMessages(sqs, 'q', batch)).toEqual([]);
+    expect(sqs.calls).toEqual([['rh-m1', 'rh-m2', 'rh-m3']]);
+  });
+
+  it('sends the entries SQS reports as failed once more, and reports those that still fail', async () => {
+    const retried = client({ Failed: [{ Id: '1' }] }, {});
+    expect(await deleteMessages(retried, 'q', batch)).toEqual([]);
+    expect(retried.calls).toEqual([['rh-m1', 'rh-m2', 'rh-m3'], ['rh-m2']]);
+
+    const stubborn = client({ Failed: [{ Id: '0' }, { Id: '2' }] }, { Failed: [{ Id: '1' }] });
+    expect(ids(await deleteMessages(stubborn, 'q', batch))).toEqual(['m3']);
+  });
+
+  it('treats a failed request as every entry failed', async () => {
+    const sqs = client(new Error('down'), new Error('still down'));
+    expect(ids(await deleteMessages(sqs, 'q', batch))).toEqual(['m1', 'm2', 'm3']);
+    expect(sqs.calls).toHaveLength(2);
   });
 });
