@@ -4,6 +4,7 @@ import { newDeliveryState, stopRow } from '../../../functions/core/deliveries.ts
 import {
   type DispatchOptions,
   type DispatchPorts,
+  type DispatchResult,
   dispatchBatch,
   EARLY_TOLERANCE_MS,
   type ReceivedDelivery,
@@ -590,5 +591,158 @@ describe('dispatchBatch: nothing lost, nothing doubled', () => {
       attempts: 0,
       message_id: 'm9',
     });
+  });
+});
+
+describe('dispatchBatch: every outcome reported exactly (what the log line and the metrics say)', () => {
+  const gaveUp = failedRow(4, { status: 'failed', dead_lettered: true, next_attempt_at: undefined });
+  const cases: [string, Parameters<typeof setup>[0], ReceivedDelivery, Partial<DispatchResult>][] = [
+    [
+      'a first attempt delivered',
+      {},
+      received(),
+      { outcome: 'delivered', reason: 'delivered', disposition: 'delete' },
+    ],
+    [
+      'a copy of a delivered delivery',
+      { rows: [failedRow(1, { status: 'success' })] },
+      received({}, 2),
+      { outcome: 'skipped', reason: 'already delivered', disposition: 'delete' },
+    ],
+    [
+      'a copy of a resent delivery’s older run',
+      { rows: [failedRow(1, { run: 2 })] },
+      received({}, 2),
+      { outcome: 'skipped', reason: 'superseded by a resend', disposition: 'delete' },
+    ],
+    [
+      'a copy of a stopped delivery',
+      { rows: [failedRow(1, { status: 'failed', kind: 'stop' })] },
+      received({}, 2),
+      { outcome: 'skipped', reason: 'delivery already failed', disposition: 'delete' },
+    ],
+    [
+      'a resumed copy while another message drives it',
+      { rows: [failedRow(1, { message_id: 'm-original' })] },
+      received({ resumed: true, webhook: undefined }, 1, 'm-again'),
+      { outcome: 'skipped', reason: 'another message delivers it', disposition: 'delete' },
+    ],
+    [
+      'a copy of one that gave up',
+      { rows: [gaveUp] },
+      received({}, 5),
+      { outcome: 'failed', reason: 'gave up earlier; dead-lettering again', disposition: 'delete' },
+    ],
+    [
+      'a message back early',
+      { rows: [failedRow(1, { next_attempt_at: new Date(NOW + 5000).toISOString() })] },
+      received({}, 2),
+      { outcome: 'retry', reason: 'not due yet', disposition: 'keep', delaySeconds: 5 },
+    ],
+    [
+      'a message back exactly as early as tolerated',
+      { rows: [failedRow(1, { next_attempt_at: new Date(NOW + EARLY_TOLERANCE_MS).toISOString() })] },
+      received({}, 2),
+      { outcome: 'delivered', reason: 'delivered', disposition: 'delete' },
+    ],
+    [
+      'a retry whose webhook was deleted',
+      { webhook: null, rows: [failedRow(1)] },
+      received({}, 2),
+      { outcome: 'stopped', reason: 'webhook deleted', disposition: 'delete' },
+    ],
+    [
+      'a retry whose webhook is paused',
+      { webhook: webhookRecord({ is_active: false }), rows: [failedRow(1)] },
+      received({}, 2),
+      { outcome: 'stopped', reason: 'webhook paused', disposition: 'delete' },
+    ],
+    [
+      'a retry whose webhook was disabled',
+      { webhook: webhookRecord({ is_active: false, disabled_reason: 'failing' }), rows: [failedRow(1)] },
+      received({}, 2),
+      { outcome: 'stopped', reason: 'webhook disabled: failing', disposition: 'delete' },
+    ],
+    [
+      'a 500 with retries left',
+      { sender: new FakeSender(response(500)) },
+      received(),
+      { outcome: 'retry', reason: 'retry in 5 s', disposition: 'keep', delaySeconds: 5 },
+    ],
+    [
+      'the last attempt failing',
+      { rows: [failedRow(3)], sender: new FakeSender(response(500)) },
+      received({}, 4),
+      { outcome: 'failed', reason: 'gave up after 4 attempts', disposition: 'delete' },
+    ],
+    [
+      'a new run (resend) of a delivery that gave up',
+      { rows: [gaveUp] },
+      received({ run: 2, recheck: true, webhook: undefined }, 1),
+      { outcome: 'delivered', reason: 'delivered', disposition: 'delete' },
+    ],
+  ];
+
+  it.each(cases)('%s', async (_name, given, delivery, expected) => {
+    const { ports } = setup(given);
+    const result = await dispatchOne(ports, delivery);
+    const { outcome, reason, disposition, delaySeconds } = result;
+    expect({ outcome, reason, disposition, delaySeconds }).toEqual({ delaySeconds: undefined, ...expected });
+  });
+
+  it('a new run starts from the log’s state with a fresh schedule: pending, its attempts counted on', async () => {
+    const { ports, rows } = setup({ rows: [gaveUp], sender: new FakeSender(response(500)) });
+    const result = await dispatchOne(ports, received({ run: 2, recheck: true, webhook: undefined }, 1));
+    expect(result).toMatchObject({ outcome: 'retry', delaySeconds: SCHEDULE[0] });
+    expect(rows()[0]).toMatchObject({ run: 2, run_attempts: 1, attempts: 5, status: 'pending', seq: 5 });
+    expect(rows()[0]?.dead_lettered).toBeUndefined();
+  });
+
+  it('an error in preparing is retried after the error delay, and says so', async () => {
+    const { ports } = setup({ rows: [failedRow(1)] });
+    ports.webhooks.faults.failNext('get');
+    const result = await dispatchOne(ports, received({}, 3));
+    expect(result).toMatchObject({
+      outcome: 'error',
+      reason: 'could not be processed; it will be retried',
+      disposition: 'keep',
+      delaySeconds: errorRetryDelay(3),
+    });
+  });
+
+  it('a row that could not be written is retried after the error delay of its own receive count', async () => {
+    const { ports } = setup({ rows: [failedRow(1)], sender: new FakeSender(response(500)) });
+    ports.log.faults.failNext('append');
+    const result = await dispatchOne(ports, received({}, 4));
+    expect(result).toMatchObject({
+      outcome: 'error',
+      reason: 'the attempt could not be recorded; it will be made again',
+      disposition: 'keep',
+      delaySeconds: errorRetryDelay(4),
+    });
+    expect(result.row).toMatchObject({ kind: 'attempt', status: 'pending' });
+  });
+
+  it('a throttled copy that cannot be sent waits by visibility instead', async () => {
+    const { ports } = setup({ rows: [failedRow(1)], webhook: webhookRecord({ rate_limit: 1 }) });
+    await ports.rateLimiter.take('wh_1', 1, NOW);
+    ports.queue.faults.failNext('requeue');
+    const result = await dispatchOne(ports, received({}, options.maxReceives - 1));
+    expect(result).toMatchObject({
+      outcome: 'throttled',
+      reason: "over the webhook's rate limit (1/s)",
+      disposition: 'keep',
+      delaySeconds: 1,
+    });
+    expect(ports.queue.hidden).toEqual([{ handle: `r-m1`, delaySeconds: 1 }]);
+  });
+
+  it('a throttled message with receives to spare waits by visibility, without a copy', async () => {
+    const { ports } = setup({ rows: [failedRow(1)], webhook: webhookRecord({ rate_limit: 1 }) });
+    await ports.rateLimiter.take('wh_1', 1, NOW);
+    const result = await dispatchOne(ports, received({}, options.maxReceives - 2));
+    expect(result).toMatchObject({ outcome: 'throttled', disposition: 'keep', delaySeconds: 1 });
+    expect(ports.queue.requeued).toEqual([]);
+    expect(ports.sender.requests).toEqual([]);
   });
 });

@@ -307,3 +307,75 @@ describe('fanOutEvents', () => {
     expect(new Set(ports.queue.messages.map((m) => m.delivery_id)).size).toBe(4);
   });
 });
+
+describe('fanOutEvents at its edges', () => {
+  it('carries a body of exactly 4 KiB in the messages, and stores a larger one first', async () => {
+    const envelopeWithout = BODY.length - '{"balance":10,"threshold":100}'.length;
+    for (const [size, inline] of [
+      [INLINE_BODY_MAX_BYTES, true],
+      [INLINE_BODY_MAX_BYTES + 1, false],
+    ] as const) {
+      const ports = setup();
+      // {"balance":10,"threshold":100,"p":"…"} sized so the whole envelope is `size` bytes.
+      const pad = size - envelopeWithout - '{"balance":10,"threshold":100,"p":""}'.length;
+      const data = { balance: 10, threshold: 100, p: 'x'.repeat(pad) };
+      await fanOut(ports, { ...message, data });
+      const stored = storedEvent(ports);
+      expect(Buffer.byteLength(stored?.body ?? '')).toBe(size);
+      expect(ports.queue.messages).toHaveLength(2);
+      expect(ports.queue.messages.every((m) => (m.body !== undefined) === inline)).toBe(true);
+      expect(ports.events.claims.get(`${WORKSPACE}/k#evt_order_42`)?.done).toBe(inline ? undefined : true);
+    }
+  });
+
+  it('never sends webhook.disabled to the webhook it is about, and does send it to the others', async () => {
+    const ports = setup([
+      webhookRecord({ id: 'wh_dead', events: ['webhook.disabled'] }),
+      webhookRecord({ id: 'wh_watch', events: ['webhook.disabled'] }),
+    ]);
+    const disabled: EventMessageIn = {
+      id: 'encrata:webhook.disabled:wh_dead:x',
+      workspace_id: WORKSPACE,
+      event: 'webhook.disabled',
+      data: {
+        webhook_id: 'wh_dead',
+        url: 'https://x.example.com',
+        reason: 'failing',
+        failing_since: CREATED_AT,
+      },
+    };
+    await fanOut(ports, disabled);
+    expect(ports.queue.messages.map((m) => m.webhook_id)).toEqual(['wh_watch']);
+    expect(
+      ports.events.items.get(`${WORKSPACE}/e#${eventKeyFor(NOW, WORKSPACE, disabled.id ?? '')}`)?.targets,
+    ).toEqual(['wh_watch']);
+    // Another type carrying a webhook_id field is not filtered.
+    const other = setup([webhookRecord({ id: 'wh_dead', events: ['credits.low'] })]);
+    await fanOut(other, { ...message, data: { balance: 1, threshold: 2, webhook_id: 'wh_dead' } });
+    expect(other.queue.messages.map((m) => m.webhook_id)).toEqual(['wh_dead']);
+  });
+
+  it('fails every event of a batch whose queue send threw, naming each event, and stores none of them', async () => {
+    const ports = setup();
+    ports.queue.faults.failNext('send');
+    const outcomes = await fanOutEvents(
+      ports,
+      [
+        { message, fallbackEventId: 'x' },
+        { message: { ...message, id: 'evt_2' }, fallbackEventId: 'y' },
+      ],
+      { nowMs: NOW, leaseMs: LEASE_MS },
+    );
+    expect(outcomes.map((o) => [o.kind, o.eventId])).toEqual([
+      ['failed', 'evt_order_42'],
+      ['failed', 'evt_2'],
+    ]);
+    expect(ports.events.items.size).toBe(0);
+  });
+
+  it('fails an event whose done mark could not be written, so its message comes back', async () => {
+    const ports = setup();
+    ports.events.faults.failNext('put');
+    expect(await fanOut(ports)).toMatchObject({ kind: 'failed', eventId: 'evt_order_42' });
+  });
+});

@@ -685,3 +685,157 @@ describe('runRecoveryStep', () => {
     expect(ports.queue.messages.map((m: DeliveryMessage) => m.event_id)).toEqual(['evt_2']);
   });
 });
+
+describe('recovery and resend at their edges', () => {
+  const DAY = 86_400_000;
+
+  it('takes a since exactly 30 days back and refuses one millisecond more, with the exact details', async () => {
+    const { ports } = setup({ webhook: { created_at: new Date(NOW - 40 * DAY).toISOString() } });
+    await expect(
+      startRecovery(ports, caller, { id: 'wh_1', since: new Date(NOW - 30 * DAY).toISOString() }, NOW),
+    ).resolves.toMatchObject({ status: 'started' });
+    await expect(
+      startRecovery(ports, caller, { id: 'wh_1', since: new Date(NOW - 30 * DAY - 1).toISOString() }, NOW),
+    ).rejects.toMatchObject({
+      message: 'Invalid recovery window',
+      details: [{ path: 'since', message: 'must be within the last 30 days (events are kept that long)' }],
+    });
+    await expect(
+      startRecovery(ports, caller, { id: 'wh_1', since: new Date(NOW + 1).toISOString() }, NOW),
+    ).rejects.toMatchObject({ details: [{ path: 'since', message: 'must not be in the future' }] });
+    await expect(
+      startRecovery(
+        ports,
+        caller,
+        { id: 'wh_1', since: new Date(NOW - DAY).toISOString(), until: new Date(NOW - DAY).toISOString() },
+        NOW,
+      ),
+    ).rejects.toMatchObject({ details: [{ path: 'until', message: 'must be after since' }] });
+  });
+
+  it('is done at once, queueing no step, when the window is empty (since = now)', async () => {
+    const { ports } = setup();
+    const out = await startRecovery(ports, caller, { id: 'wh_1', since: new Date(NOW).toISOString() }, NOW);
+    expect(ports.tasks.tasks).toEqual([]);
+    expect(await getRecovery(ports, caller, out.recovery_id)).toMatchObject({ status: 'done', queued: 0 });
+    await expect(getRecovery(ports, caller, 'rcv_00000000000000000000000000')).rejects.toThrow(
+      new NotFoundError('Recovery not found'),
+    );
+  });
+
+  it('says why a task has nothing to do', async () => {
+    const { ports } = setup();
+    const task = { task: 'recover' as const, workspace_id: WORKSPACE, recovery_id: 'rcv_missing', step: 0 };
+    expect(await runRecoveryStep(ports, task, { nowMs: NOW })).toEqual({
+      kind: 'stale',
+      reason: 'no such recovery',
+    });
+    const out = await startRecovery(ports, caller, { id: 'wh_1', since: new Date(NOW).toISOString() }, NOW);
+    expect(await runRecoveryStep(ports, { ...task, recovery_id: out.recovery_id }, { nowMs: NOW })).toEqual({
+      kind: 'stale',
+      reason: 'recovery finished',
+    });
+  });
+
+  it('stops for a deleted or disabled webhook, saying which, and commits the step', async () => {
+    for (const [change, reason] of [
+      [(p: Ports) => p.webhooks.items.clear(), 'webhook deleted'],
+      [
+        (p: Ports) => {
+          const w = p.webhooks.items.get(`${WORKSPACE}/wh_1`) as WebhookRecord;
+          p.webhooks.items.set(`${WORKSPACE}/wh_1`, { ...w, is_active: false, disabled_reason: 'failing' });
+        },
+        'webhook disabled: failing',
+      ],
+    ] as const) {
+      const { ports } = setup({ events: [event(1, [])] });
+      const { recovery_id } = await startRecovery(
+        ports,
+        caller,
+        { id: 'wh_1', since: new Date(T0).toISOString() },
+        NOW,
+      );
+      change(ports);
+      await runAllSteps(ports);
+      const record = [...ports.recoveries.items.values()][0];
+      expect(record).toMatchObject({ status: 'done', stopped: reason, step: 1 });
+      expect((await getRecovery(ports, caller, recovery_id)).stopped_reason).toBe(reason);
+    }
+  });
+
+  it('reports a step another run committed first as stale, queueing no next step', async () => {
+    const { ports } = setup({ events: [event(1, []), event(2, []), event(3, [])] });
+    await startRecovery(ports, caller, { id: 'wh_1', since: new Date(T0).toISOString() }, NOW);
+    const step0 = ports.tasks.tasks.shift()?.task;
+    if (!step0) throw new Error('no task');
+    ports.recoveries.advance = async () => false;
+    expect(await runRecoveryStep(ports, step0, { nowMs: NOW, stepEvents: 2 })).toEqual({
+      kind: 'stale',
+      reason: 'another run committed this step',
+    });
+    expect(ports.tasks.tasks).toEqual([]);
+  });
+
+  it('counts events from the webhook’s creation on, and leaves out an unreadable webhook.disabled body', async () => {
+    const atCreation = { ...event(1, []), received_at: WEBHOOK_CREATED };
+    const before = { ...event(2, []), received_at: new Date(Date.parse(WEBHOOK_CREATED) - 1).toISOString() };
+    const garbled = { ...event(3, [], 'webhook.disabled'), body: 'not json' };
+    const { ports } = setup({
+      events: [atCreation, before, garbled],
+      webhook: { events: ['lookup.completed', 'webhook.disabled'] },
+    });
+    await startRecovery(ports, caller, { id: 'wh_1', since: new Date(T0 - 600_000).toISOString() }, NOW);
+    await runAllSteps(ports);
+    expect(ports.queue.messages.map((m) => m.event_id)).toEqual(['evt_1']);
+  });
+
+  it('spaces steps by queued / rate_limit seconds', async () => {
+    const { ports } = setup({ events: [1, 2, 3, 4].map((n) => event(n, [])), webhook: { rate_limit: 2 } });
+    await startRecovery(ports, caller, { id: 'wh_1', since: new Date(T0).toISOString() }, NOW);
+    const step0 = ports.tasks.tasks.shift()?.task;
+    if (!step0) throw new Error('no task');
+    await runRecoveryStep(ports, step0, { nowMs: NOW, stepEvents: 3 });
+    expect(ports.tasks.tasks.map((t) => [t.task.step, t.delaySeconds])).toEqual([[1, 2]]);
+  });
+
+  it('inlines a body of up to 4 KiB in the new run’s message and leaves a larger one to the event store', async () => {
+    for (const [size, inline] of [
+      [4096, true],
+      [4097, false],
+    ] as const) {
+      const base = event(1, ['wh_1']);
+      const prefix = '{"event":"lookup.completed","data":{"p":"';
+      const suffix = '"},"created_at":"x"}';
+      const body = `${prefix}${'x'.repeat(size - prefix.length - suffix.length)}${suffix}`;
+      const e = { ...base, body };
+      const { ports } = setup({ events: [e], rows: attemptsFor(e, ['failed']) });
+      await resendDelivery(ports, caller, { delivery_id: deliveryOf(e) }, NOW);
+      expect(ports.queue.messages[0]?.body === body).toBe(inline);
+      expect(ports.queue.messages[0]).toMatchObject({ event_key: keyOf(e), event_id: e.event_id });
+    }
+  });
+
+  it('tries the new run’s row three times while the old run keeps writing, then leaves it to the message', async () => {
+    const e = event(1, ['wh_1']);
+    const rows = attemptsFor(e, ['pending']);
+    const { ports } = setup({ events: [e], rows });
+    let tries = 0;
+    ports.log.append = async () => {
+      tries++;
+      return false;
+    };
+    await resendDelivery(ports, caller, { delivery_id: deliveryOf(e) }, NOW);
+    expect(tries).toBe(3);
+    expect(ports.queue.messages).toHaveLength(1);
+  });
+
+  it('refuses a resend whose event is no longer kept', async () => {
+    const e = event(1, ['wh_1']);
+    // Rows without an inline body, and the event gone: nothing to send.
+    const { ports } = setup({ events: [], rows: attemptsFor(e, ['failed']) });
+    await expect(resendDelivery(ports, caller, { delivery_id: deliveryOf(e) }, NOW)).rejects.toThrow(
+      new ConflictError('The event of this delivery is no longer kept (retention); it cannot be resent'),
+    );
+    expect(ports.queue.messages).toEqual([]);
+  });
+});

@@ -250,3 +250,62 @@ describe('toWebhookOut', () => {
     expect(out.disabled_reason).toBeNull();
   });
 });
+
+describe('what a refusal says, and where', () => {
+  const issues = (input: unknown) =>
+    createWebhookSchema
+      .safeParse(input)
+      .error?.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) ?? [];
+  const base = { events: ['credits.low'] };
+
+  it('names the URL’s problem exactly', () => {
+    expect(issues({ ...base, url: 'not a url' })).toEqual([
+      { path: 'url', message: 'url must be an absolute URL' },
+    ]);
+    expect(issues({ ...base, url: 'http://example.com/x' })).toEqual([
+      { path: 'url', message: 'url must use https' },
+    ]);
+    expect(issues({ ...base, url: 'https://u:p@example.com/x' })).toEqual([
+      { path: 'url', message: 'url must not contain a user name or password' },
+    ]);
+  });
+
+  it('allows newlines and tabs in a description but no other control character', () => {
+    expect(issues({ ...base, url: 'https://example.com', description: 'line one\n\tline two' })).toEqual([]);
+    expect(issues({ ...base, url: 'https://example.com', description: 'bell\u0007' })).toEqual([
+      { path: 'description', message: 'description must not contain control characters or non-characters' },
+    ]);
+  });
+
+  it('puts each header problem on the header’s own path', () => {
+    const headers = (h: Record<string, unknown>) =>
+      issues({ ...base, url: 'https://example.com', headers: h });
+    expect(headers({ 'Bad Name': 'v' })).toEqual([
+      { path: 'headers.Bad Name', message: 'header names must be HTTP tokens' },
+    ]);
+    expect(headers({ 'X-Encrata-Event': 'v' })).toEqual([
+      {
+        path: 'headers.X-Encrata-Event',
+        message: 'X-Encrata-Event is set by the service and cannot be replaced',
+      },
+    ]);
+    expect(headers({ 'X-A': 'v', 'x-a': 'w' })).toEqual([
+      { path: 'headers.x-a', message: 'header names must be unique (ignoring case)' },
+    ]);
+    expect(headers({ 'X-A': ' padded' })).toEqual([
+      { path: 'headers.X-A', message: 'header values must be visible ASCII, not empty' },
+    ]);
+    expect(headers({ 'X-A': 'a  b' })).toEqual([]);
+    expect(headers({ 'X-A': 'x' })).toEqual([]);
+    expect(headers({ 'X-A': 'v'.repeat(1025) })).toEqual([
+      { path: 'headers.X-A', message: 'header values must be at most 1024 bytes' },
+    ]);
+    expect(headers(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`X-${i}`, 'v'])))).toEqual([
+      { path: 'headers', message: 'at most 10 headers' },
+    ]);
+  });
+
+  it('answers a webhook without custom headers with {}', () => {
+    expect(toWebhookOut(webhookRecord()).headers).toEqual({});
+  });
+});
