@@ -118,6 +118,13 @@ export const DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE = 50;
 /** Requests per minute per API key on the webhook endpoints (contract §1). */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 30;
 
+/**
+ * Dashboard sessions (functions/core/sessions.ts): their own requests-per-minute budget, enough for
+ * the page's live view (a read every 3 s) with room for a person's clicks, and how long one lasts.
+ */
+export const DEFAULT_SESSION_RATE_LIMIT_PER_MINUTE = 120;
+export const DEFAULT_SESSION_TTL_SECONDS = 12 * 60 * 60;
+
 /** How long a webhook may fail without a success before it is disabled (contract §5: 5 days). */
 export const DEFAULT_AUTO_DISABLE_AFTER_SECONDS = 5 * 24 * 60 * 60;
 

@@ -17,9 +17,12 @@ import { route as keysStatus } from './routes/keys-status.ts';
 import { route as keysUpdate } from './routes/keys-update.ts';
 import { route as openapi } from './routes/openapi.ts';
 import type { HttpMethod, RouteSpec } from './routes/route.ts';
+import { route as sessionsCreate } from './routes/sessions-create.ts';
+import { route as sessionsDelete } from './routes/sessions-delete.ts';
 import { route as webhooksCreate } from './routes/webhooks-create.ts';
 import { route as webhooksDelete } from './routes/webhooks-delete.ts';
 import { route as webhooksGet } from './routes/webhooks-get.ts';
+import { route as webhooksHealth } from './routes/webhooks-health.ts';
 import { route as webhooksRecover } from './routes/webhooks-recover.ts';
 import { route as webhooksRecovery } from './routes/webhooks-recovery.ts';
 import { route as webhooksRotateSecret } from './routes/webhooks-rotate-secret.ts';
@@ -40,6 +43,7 @@ export const ROUTES: readonly RouteSpec[] = [
   webhooksRecover,
   webhooksRecovery,
   eventTypes,
+  webhooksHealth,
   deliveriesList,
   deliveriesAttempts,
   deliveriesResend,
@@ -49,6 +53,8 @@ export const ROUTES: readonly RouteSpec[] = [
   keysUpdate,
   keysStatus,
   keysLimit,
+  sessionsCreate,
+  sessionsDelete,
 ];
 
 /**

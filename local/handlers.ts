@@ -16,9 +16,12 @@ import * as keysRevoke from '../functions/api/keys-revoke.ts';
 import * as keysStatus from '../functions/api/keys-status.ts';
 import * as keysUpdate from '../functions/api/keys-update.ts';
 import * as openapi from '../functions/api/openapi.ts';
+import * as sessionsCreate from '../functions/api/sessions-create.ts';
+import * as sessionsDelete from '../functions/api/sessions-delete.ts';
 import * as webhooksCreate from '../functions/api/webhooks-create.ts';
 import * as webhooksDelete from '../functions/api/webhooks-delete.ts';
 import * as webhooksGet from '../functions/api/webhooks-get.ts';
+import * as webhooksHealth from '../functions/api/webhooks-health.ts';
 import * as webhooksRecover from '../functions/api/webhooks-recover.ts';
 import * as webhooksRecovery from '../functions/api/webhooks-recovery.ts';
 import * as webhooksRotateSecret from '../functions/api/webhooks-rotate-secret.ts';
@@ -42,6 +45,7 @@ export const API_HANDLERS: Record<string, AnyHandler> = {
   'webhooks-recover': webhooksRecover.handler,
   'webhooks-recovery': webhooksRecovery.handler,
   'event-types': eventTypes.handler,
+  'webhooks-health': webhooksHealth.handler,
   'deliveries-list': deliveriesList.handler,
   'deliveries-attempts': deliveriesAttempts.handler,
   'deliveries-resend': deliveriesResend.handler,
@@ -51,6 +55,8 @@ export const API_HANDLERS: Record<string, AnyHandler> = {
   'keys-update': keysUpdate.handler,
   'keys-status': keysStatus.handler,
   'keys-limit': keysLimit.handler,
+  'sessions-create': sessionsCreate.handler,
+  'sessions-delete': sessionsDelete.handler,
   fallback: fallback.handler,
 };
 

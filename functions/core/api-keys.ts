@@ -74,6 +74,8 @@ export const messageOutSchema = (message: string) => z.object({ message: z.liter
 export interface Caller {
   workspaceId: string;
   keyId: string;
+  /** Set when the credential was a dashboard session minted from the key (core/sessions.ts). */
+  sessionId?: string;
 }
 
 /** How many characters of a key its prefix shows (`enc_live_` and three more). */

@@ -27,6 +27,8 @@ import {
   type EventItem,
   type WebhookRecord,
 } from './records.ts';
+import { HEADERS } from './signing.ts';
+import { USER_AGENT } from './version.ts';
 import { requireWebhook } from './webhook-service.ts';
 import { webhookId } from './webhooks.ts';
 
@@ -92,8 +94,34 @@ export const attemptOutSchema = z.object({
   response_body: z.string().nullable(),
   error: z.string().nullable(),
   next_attempt_at: z.string().nullable(),
+  /**
+   * Beyond the contract: the headers the attempt sent, signatures included (the body is the
+   * delivery's `payload`); custom header values shown as `***`. Null for attempts logged before
+   * signatures were kept, and for attempts refused before sending (paused, disabled, deleted).
+   */
+  request_headers: z.record(z.string(), z.string()).nullable(),
 });
 export type AttemptOut = z.infer<typeof attemptOutSchema>;
+
+/** The headers an attempt row says were sent (core/signing.ts builds them the same way). */
+export function requestHeadersOf(
+  row: DeliveryRow,
+  deliveryId: string,
+  customHeaderNames: readonly string[],
+): Record<string, string> | null {
+  if (!row.signature) return null;
+  const headers: Record<string, string> = {};
+  for (const name of customHeaderNames) headers[name] = '***';
+  headers[HEADERS.contentType] = 'application/json';
+  headers[HEADERS.userAgent] = USER_AGENT;
+  headers[HEADERS.signature] = row.signature;
+  headers[HEADERS.event] = row.event_type;
+  headers[HEADERS.delivery] = deliveryId;
+  headers[HEADERS.webhookId] = deliveryId;
+  if (row.webhook_timestamp !== undefined) headers[HEADERS.webhookTimestamp] = String(row.webhook_timestamp);
+  if (row.webhook_signature) headers[HEADERS.webhookSignature] = row.webhook_signature;
+  return headers;
+}
 
 export interface DeliveryLogPorts {
   webhooks: WebhookStore;
@@ -375,7 +403,7 @@ export async function listAttempts(
   deliveryId: string,
   nowMs: number,
 ): Promise<AttemptOut[]> {
-  const { rows } = await requireDelivery(ports, caller, deliveryId, nowMs);
+  const { rows, webhook } = await requireDelivery(ports, caller, deliveryId, nowMs);
   return rows
     .filter((row) => row.kind === 'attempt')
     .map((row) => ({
@@ -386,5 +414,6 @@ export async function listAttempts(
       response_body: row.response_body ?? null,
       error: row.error ?? null,
       next_attempt_at: row.next_attempt_at ?? null,
+      request_headers: requestHeadersOf(row, deliveryId, webhook.header_names ?? []),
     }));
 }

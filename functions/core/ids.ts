@@ -21,6 +21,13 @@ export function generateApiKey(): string {
   return out;
 }
 
+/** A dashboard session token: `enc_sess_` + 43 alphanumerics, each drawn uniformly (core/sessions.ts). */
+export function generateSessionToken(): string {
+  let out = 'enc_sess_';
+  for (let i = 0; i < 43; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return out;
+}
+
 /** Keys are stored and looked up only by this hash. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');

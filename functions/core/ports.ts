@@ -13,6 +13,7 @@ import type {
   RecoveryTask,
   WebhookRecord,
 } from './records.ts';
+import type { SessionRecord } from './sessions.ts';
 
 export interface WebhookStore {
   /** All webhooks of a workspace (at most the per-workspace limit). */
@@ -103,6 +104,13 @@ export interface DeliveryLog {
     webhookId: string,
     options: { before?: string; eventType?: string; limit: number; next?: string; nowMs: number },
   ): Promise<Page<DeliveryRow>>;
+}
+
+/** Dashboard sessions (core/sessions.ts), found by the hash of their token. */
+export interface SessionStore {
+  create(record: SessionRecord): Promise<void>;
+  find(tokenHash: string): Promise<SessionRecord | null>;
+  remove(tokenHash: string): Promise<void>;
 }
 
 export interface ApiKeyStore {

@@ -11,16 +11,18 @@ import {
   UnauthorizedError,
 } from '../core/errors.ts';
 import { API_KEY_PATTERN, hashApiKey } from '../core/ids.ts';
-import type { ApiKeyStore, RateLimiter, RateLimitState } from '../core/ports.ts';
+import type { ApiKeyStore, RateLimiter, RateLimitState, SessionStore } from '../core/ports.ts';
 import { uncountedRateLimitState } from '../core/rate-limit.ts';
+import { isSessionExpired, SESSION_TOKEN_PATTERN, sessionRateSubject } from '../core/sessions.ts';
 import { parseOrThrow } from '../core/validation.ts';
+import { DEFAULT_SESSION_RATE_LIMIT_PER_MINUTE } from '../resources.ts';
 import type { RouteSpec } from '../routes/route.ts';
 import { type ApiPrefix, splitPrefix } from '../routes.ts';
 import { config } from './config.ts';
 import { logger } from './observability.ts';
 // Every API function traces its SDK calls (the factory is the one thing they all import).
 import './tracing.ts';
-import { apiKeyStore, rateLimiter } from './wiring.ts';
+import { apiKeyStore, rateLimiter, sessionStore } from './wiring.ts';
 
 /** Largest request body the management API accepts (contract §1). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -80,6 +82,11 @@ function header(event: HttpEvent, name: string): string | undefined {
   return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
 }
 
+/** The credential of `Authorization: Bearer <credential>`, if the header has that form. */
+export function bearerToken(event: HttpEvent): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '')?.[1];
+}
+
 /** Reads a JSON body: base64 (API Gateway sends non-text bodies so), 64 KiB at most, blank is none. */
 export function readJsonBody(event: HttpEvent): unknown {
   if (!event.body) return undefined;
@@ -99,6 +106,10 @@ export interface HttpCollaborators {
   apiKeys: () => Pick<ApiKeyStore, 'findByHash' | 'touch'>;
   rateLimiter: () => RateLimiter;
   rateLimitPerMinute: () => number;
+  /** Dashboard sessions (core/sessions.ts): a Bearer `enc_sess_` token is looked up here. */
+  sessions: () => Pick<SessionStore, 'find'>;
+  /** A session's own budget, apart from every key's. */
+  sessionRateLimitPerMinute: () => number;
   logger: Logger;
   now: () => number;
 }
@@ -130,13 +141,27 @@ type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 export function createHttpHandler(collaborators: HttpCollaborators) {
   const { logger: log } = collaborators;
 
-  /** Resolves the Bearer key to its workspace; every failure is the same 401. */
+  /**
+   * Resolves the Bearer credential to its workspace; every failure is the same 401. The credential is
+   * an API key, or a dashboard session minted from one: then the session must be current and its key
+   * still active (checked on every request, so revoking or disabling the key ends its sessions).
+   */
   async function authenticate(event: HttpEvent, nowMs: number): Promise<Caller> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '');
-    const key = match?.[1];
-    if (!key || !API_KEY_PATTERN.test(key)) throw new UnauthorizedError();
+    const token = bearerToken(event);
+    if (!token) throw new UnauthorizedError();
+    let keyHash: string;
+    let sessionId: string | undefined;
+    if (API_KEY_PATTERN.test(token)) {
+      keyHash = hashApiKey(token);
+    } else if (SESSION_TOKEN_PATTERN.test(token)) {
+      const session = await collaborators.sessions().find(hashApiKey(token));
+      if (!session || isSessionExpired(session, nowMs)) throw new UnauthorizedError();
+      keyHash = session.keyHash;
+      sessionId = session.id;
+    } else {
+      throw new UnauthorizedError();
+    }
     const apiKeys = collaborators.apiKeys();
-    const keyHash = hashApiKey(key);
     const record = await apiKeys.findByHash(keyHash);
     if (!record || isKeyInactive(record)) throw new UnauthorizedError();
     if (!record.last_used || nowMs - Date.parse(record.last_used) > LAST_USED_RESOLUTION_MS) {
@@ -144,14 +169,20 @@ export function createHttpHandler(collaborators: HttpCollaborators) {
         log.warn('could not record last_used for an API key', { key_id: record.id, error });
       });
     }
-    return { workspaceId: record.workspace_id, keyId: record.id };
+    const caller: Caller = { workspaceId: record.workspace_id, keyId: record.id };
+    return sessionId ? { ...caller, sessionId } : caller;
   }
 
-  /** Counts the request against its key's budget; over it, a 429. */
+  /**
+   * Counts the request against its key's budget, or a session's against the session's own (which
+   * no key's budget, nor any workspace-wide one, includes); over it, a 429.
+   */
   async function countRequest(request: Request, caller: Caller, now: number): Promise<void> {
-    const state = await collaborators
-      .rateLimiter()
-      .hit(caller.keyId, now, collaborators.rateLimitPerMinute());
+    const state = caller.sessionId
+      ? await collaborators
+          .rateLimiter()
+          .hit(sessionRateSubject(caller.sessionId), now, collaborators.sessionRateLimitPerMinute())
+      : await collaborators.rateLimiter().hit(caller.keyId, now, collaborators.rateLimitPerMinute());
     request.context.rateLimit = state;
     if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
   }
@@ -176,7 +207,11 @@ export function createHttpHandler(collaborators: HttpCollaborators) {
           throw error;
         }
         request.context.caller = caller;
-        log.appendKeys({ workspace_id: caller.workspaceId, key_id: caller.keyId });
+        log.appendKeys({
+          workspace_id: caller.workspaceId,
+          key_id: caller.keyId,
+          ...(caller.sessionId ? { session_id: caller.sessionId } : {}),
+        });
         if (limited(request.event)) await countRequest(request, caller, now);
       },
     };
@@ -255,6 +290,8 @@ export const httpHandler = createHttpHandler({
   apiKeys: apiKeyStore,
   rateLimiter,
   rateLimitPerMinute: () => config().rateLimitPerMinute,
+  sessions: sessionStore,
+  sessionRateLimitPerMinute: () => DEFAULT_SESSION_RATE_LIMIT_PER_MINUTE,
   logger,
   now: Date.now,
 });

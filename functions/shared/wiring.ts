@@ -11,6 +11,7 @@ import { CachedEventReader } from '../adapters/dynamodb/event-body-cache.ts';
 import { DynamoEventStore } from '../adapters/dynamodb/event-store.ts';
 import { DynamoRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
 import { DynamoRecoveryStore } from '../adapters/dynamodb/recovery-store.ts';
+import { DynamoSessionStore } from '../adapters/dynamodb/session-store.ts';
 import { CachedWebhookList } from '../adapters/dynamodb/subscription-cache.ts';
 import { DynamoWebhookStore } from '../adapters/dynamodb/webhook-store.ts';
 import { HttpsSender } from '../adapters/http/sender.ts';
@@ -68,6 +69,10 @@ export const deliveryLog = /* @__PURE__ */ once(
 );
 export const apiKeyStore = /* @__PURE__ */ once(
   () => new DynamoApiKeyStore(dynamo(), config().tables.apiKeys),
+);
+/** Dashboard sessions live in the API keys table, beside the keys they are minted from. */
+export const sessionStore = /* @__PURE__ */ once(
+  () => new DynamoSessionStore(dynamo(), config().tables.apiKeys),
 );
 export const rateLimiter = /* @__PURE__ */ once(
   () => new DynamoRateLimiter(dynamo(), config().tables.rateLimits),

@@ -30,6 +30,9 @@ describe('ROUTES', () => {
         'PUT /keys',
         'PATCH /keys',
         'POST /keys/limit',
+        'GET /webhooks/health',
+        'POST /sessions',
+        'DELETE /sessions',
       ].sort(),
     );
   });

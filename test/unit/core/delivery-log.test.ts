@@ -8,10 +8,12 @@ import {
   listDeliveries,
   MAX_READ_PER_LIST,
   type ReadLimits,
+  requestHeadersOf,
 } from '../../../functions/core/delivery-log.ts';
 import { NotFoundError } from '../../../functions/core/errors.ts';
 import { deliveryIdFor, eventKeyFor, newDeliveryId } from '../../../functions/core/ids.ts';
 import type { DeliveryRow, EventItem } from '../../../functions/core/records.ts';
+import { USER_AGENT } from '../../../functions/core/version.ts';
 import {
   FakeDeliveryLog,
   FakeEventStore,
@@ -269,9 +271,32 @@ describe('listAttempts', () => {
         response_body: 'answer 2',
         error: null,
         next_attempt_at: new Date(T0 + 1000 + 60_000 + 15 + 60_000).toISOString(),
+        request_headers: null,
       },
       expect.objectContaining({ attempt: 1, status_code: 500, response_body: 'answer 1' }),
     ]);
+  });
+
+  it('shows the request headers an attempt sent, signatures included and custom values redacted', () => {
+    const [row] = rowsFor(e, 'wh_a', ['success']);
+    const signed = {
+      ...(row as DeliveryRow),
+      signature: 'ab12',
+      webhook_signature: 'v1,c2ln',
+      webhook_timestamp: 1_700_000_000,
+    };
+    expect(requestHeadersOf(signed, deliveryId, ['Authorization'])).toEqual({
+      Authorization: '***',
+      'Content-Type': 'application/json',
+      'User-Agent': USER_AGENT,
+      'X-Encrata-Signature': 'ab12',
+      'X-Encrata-Event': e.event_type,
+      'X-Encrata-Delivery': deliveryId,
+      'webhook-id': deliveryId,
+      'webhook-timestamp': '1700000000',
+      'webhook-signature': 'v1,c2ln',
+    });
+    expect(requestHeadersOf(row as DeliveryRow, deliveryId, [])).toBeNull();
   });
 
   it('answers an empty list for a delivery not attempted yet', async () => {

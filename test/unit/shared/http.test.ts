@@ -9,6 +9,7 @@ import type { ApiKeyRecord } from '../../../functions/core/api-keys.ts';
 import { MalformedJsonError, NotFoundError, PayloadTooLargeError } from '../../../functions/core/errors.ts';
 import { hashApiKey } from '../../../functions/core/ids.ts';
 import type { RateLimiter, RateLimitState } from '../../../functions/core/ports.ts';
+import type { SessionRecord } from '../../../functions/core/sessions.ts';
 import {
   createHttpHandler,
   type HttpCollaborators,
@@ -19,6 +20,7 @@ import {
 } from '../../../functions/shared/http.ts';
 
 const KEY = `enc_live_${'a'.repeat(32)}`;
+const SESSION = `enc_sess_${'s'.repeat(43)}`;
 const NOW = Date.parse('2026-11-30T12:00:30.000Z');
 
 function event(overrides: Partial<HttpEvent> & { method?: string } = {}): HttpEvent {
@@ -88,6 +90,7 @@ function setup(
     record?: ApiKeyRecord | null;
     state?: Partial<RateLimitState>;
     touch?: () => Promise<void>;
+    session?: SessionRecord | null;
   } = {},
 ) {
   const touched: string[] = [];
@@ -117,6 +120,10 @@ function setup(
     }),
     rateLimiter: () => rateLimiter,
     rateLimitPerMinute: () => 30,
+    sessions: () => ({
+      find: async (hash) => (hash === hashApiKey(SESSION) ? (options.session ?? null) : null),
+    }),
+    sessionRateLimitPerMinute: () => 120,
     logger,
     now: () => NOW,
   };
@@ -210,6 +217,53 @@ describe('createHttpHandler', () => {
       const { httpHandler } = setup({ record });
       expect((await echo(httpHandler)(event(), context)).statusCode).toBe(401);
     }
+  });
+
+  describe('dashboard sessions', () => {
+    const session = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
+      id: 'sess_1',
+      tokenHash: hashApiKey(SESSION),
+      keyHash: hashApiKey(KEY),
+      createdAt: new Date(NOW - 60_000).toISOString(),
+      expiresAt: new Date(NOW + 60_000).toISOString(),
+      ...overrides,
+    });
+    const withSession = () => event({ headers: { authorization: `Bearer ${SESSION}` } });
+
+    it('act for the key’s workspace and count against their own budget, never the key’s', async () => {
+      const { httpHandler, hits } = setup({ session: session() });
+      const response = await echo(httpHandler)(withSession(), context);
+      expect(response.statusCode).toBe(200);
+      expect(parse(response)).toEqual({ n: 1, workspace: 'ws_1' });
+      expect(hits).toEqual(['session#sess_1']);
+      expect(response.headers?.['X-RateLimit-Limit']).toBe('120');
+    });
+
+    it('are refused once expired, unknown, or when their key is revoked or disabled', async () => {
+      const cases: { session: SessionRecord | null; record?: ApiKeyRecord | null }[] = [
+        { session: session({ expiresAt: new Date(NOW).toISOString() }) },
+        { session: null },
+        { session: session(), record: keyRecord({ revoked_at: '2026-11-29T00:00:00.000Z' }) },
+        { session: session(), record: keyRecord({ disabled_at: '2026-11-29T00:00:00.000Z' }) },
+        { session: session(), record: null },
+      ];
+      for (const options of cases) {
+        const { httpHandler, hits } = setup(options);
+        const response = await echo(httpHandler)(withSession(), context);
+        expect(response.statusCode).toBe(401);
+        expect(parse(response)).toEqual({ error: 'Unauthorized', code: 'unauthorized' });
+        expect(hits).toEqual([]);
+      }
+    });
+
+    it('are not confused with keys: a token of another shape is a 401 without a lookup', async () => {
+      const { httpHandler } = setup({ session: session() });
+      const response = await echo(httpHandler)(
+        event({ headers: { authorization: `Bearer enc_sess_${'s'.repeat(42)}` } }),
+        context,
+      );
+      expect(response.statusCode).toBe(401);
+    });
   });
 
   it('records last_used at most once a minute, and a failure to record it does not fail the request', async () => {
