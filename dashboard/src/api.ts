@@ -12,6 +12,12 @@ export interface Webhook {
   description: string;
   created_at: string;
   updated_at: string;
+  /** Custom header names, values shown as `***` (absent from older servers: treated as none). */
+  headers?: Record<string, string>;
+  /** Most deliveries per second; null: no limit. */
+  rate_limit?: number | null;
+  /** `failing` when it was disabled automatically. */
+  disabled_reason?: 'failing' | null;
 }
 
 /** The create response: the only time the secret is shown. */
@@ -57,6 +63,94 @@ export interface WebhookInput {
   url: string;
   events: string[];
   description: string;
+  /** Replaces every custom header when given (`{}` clears them); absent keeps them. */
+  headers?: Record<string, string>;
+  rate_limit?: number | null;
+}
+
+/** One attempt of a delivery (contract §3, attempts endpoint). */
+export interface Attempt {
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  error: string | null;
+  next_attempt_at: string | null;
+  /** The headers it sent (signatures included); null when refused before sending. */
+  request_headers?: Record<string, string> | null;
+}
+
+export interface DeliveryPage {
+  items: Delivery[];
+  /** Pass as `before` for older ones; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface DeliveryQuery {
+  webhookId?: string;
+  status?: DeliveryStatus;
+  eventType?: string;
+  before?: string;
+  limit?: number;
+}
+
+export interface WebhookHealth {
+  webhook_id: string;
+  is_active: boolean;
+  disabled_reason: 'failing' | null;
+  failing_since: string | null;
+  last_delivery_at: string | null;
+  last_delivery_status: DeliveryStatus | null;
+  deliveries_24h: { success: number; failed: number; pending: number };
+  success_rate_24h: number | null;
+  sampled: boolean;
+}
+
+export interface Recovery {
+  recovery_id: string;
+  status: 'running' | 'done';
+  queued: number;
+  skipped: number;
+  since: string;
+  until: string;
+  stopped_reason?: string | null;
+}
+
+export interface Rotation {
+  secret: string;
+  previous_expires_at: string;
+}
+
+export interface EventType {
+  event: string;
+  description: string;
+  schema: Record<string, unknown>;
+  example: unknown;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  key_preview: string;
+  key_prefix: string;
+  created_at: string;
+  last_used: string | null;
+  revoked_at: string | null;
+  disabled_at?: string | null;
+  is_active: boolean;
+}
+
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  key: string;
+  created_at: string;
+}
+
+export interface Session {
+  token: string;
+  expires_at: string;
 }
 
 /** An API answer other than success, or no answer at all (`status` 0). */
@@ -133,6 +227,9 @@ const WEBHOOK_SHAPE: Record<keyof Webhook, FieldKind> = {
   description: 'string',
   created_at: 'string',
   updated_at: 'string',
+  headers: 'any',
+  rate_limit: 'any',
+  disabled_reason: 'any',
 };
 
 const DELIVERY_SHAPE: Record<keyof Delivery, FieldKind> = {
@@ -186,8 +283,8 @@ function errorFrom(response: Response, body: unknown): ApiError {
     return new ApiError(
       429,
       code,
-      `Too many requests: the API allows ${limit ?? 'a limited number of'} requests a minute per key. ` +
-        `Try again in ${seconds} s.`,
+      `Too many requests: this session may make ${limit ?? 'a limited number of'} requests a minute. ` +
+        `Trying again in ${seconds} s.`,
       [],
       seconds,
     );
@@ -199,26 +296,75 @@ function errorFrom(response: Response, body: unknown): ApiError {
   return new ApiError(response.status, code, message, details);
 }
 
+const ATTEMPT_SHAPE: Record<keyof Attempt, FieldKind> = {
+  attempt: 'number',
+  started_at: 'string',
+  duration_ms: 'number',
+  status_code: 'number|null',
+  response_body: 'string|null',
+  error: 'string|null',
+  next_attempt_at: 'string|null',
+  request_headers: 'any',
+};
+
+const HEALTH_SHAPE: Record<keyof WebhookHealth, FieldKind> = {
+  webhook_id: 'string',
+  is_active: 'boolean',
+  disabled_reason: 'any',
+  failing_since: 'string|null',
+  last_delivery_at: 'string|null',
+  last_delivery_status: 'any',
+  deliveries_24h: 'any',
+  success_rate_24h: 'number|null',
+  sampled: 'boolean',
+};
+
+const KEY_SHAPE: Record<keyof ApiKey, FieldKind> = {
+  id: 'string',
+  name: 'string',
+  key_preview: 'string',
+  key_prefix: 'string',
+  created_at: 'string',
+  last_used: 'string|null',
+  revoked_at: 'string|null',
+  disabled_at: 'any',
+  is_active: 'boolean',
+};
+
+interface RawAnswer {
+  body: unknown;
+  headers: Headers;
+}
+
+/** Mints a dashboard session from an API key (POST /api/sessions): the page never keeps the key. */
+export async function startSession(apiKey: string): Promise<Session> {
+  const client = new ApiClient(apiKey);
+  return expectShape<Session>(await client.send('POST', '/api/sessions'), {
+    token: 'string',
+    expires_at: 'string',
+  });
+}
+
 export class ApiClient {
-  readonly #apiKey: string;
+  readonly #token: string;
   readonly #onUnauthorized: () => void;
 
   /**
-   * @param apiKey the Bearer key for every request
+   * @param token the Bearer credential of every request: a dashboard session token (or a key)
    * @param onUnauthorized called on any 401, so the page can sign out at once
    */
-  constructor(apiKey: string, onUnauthorized: () => void = () => {}) {
-    this.#apiKey = apiKey;
+  constructor(token: string, onUnauthorized: () => void = () => {}) {
+    this.#token = token;
     this.#onUnauthorized = onUnauthorized;
   }
 
-  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+  private async request(method: string, path: string, body?: unknown): Promise<RawAnswer> {
     let response: Response;
     try {
       response = await fetch(path, {
         method,
         headers: {
-          Authorization: `Bearer ${this.#apiKey}`,
+          Authorization: `Bearer ${this.#token}`,
           Accept: 'application/json',
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
@@ -236,37 +382,147 @@ export class ApiClient {
       if (response.status === 401) this.#onUnauthorized();
       throw error;
     }
-    return parsed;
+    return { body: parsed, headers: response.headers };
+  }
+
+  /** A request whose answer's body is all that matters. */
+  async send(method: string, path: string, body?: unknown): Promise<unknown> {
+    return (await this.request(method, path, body)).body;
+  }
+
+  async endSession(): Promise<void> {
+    await this.send('DELETE', '/api/sessions');
   }
 
   async listWebhooks(): Promise<Webhook[]> {
-    return expectArray<Webhook>(await this.request('GET', '/api/webhooks'), WEBHOOK_SHAPE);
+    return expectArray<Webhook>(await this.send('GET', '/api/webhooks'), WEBHOOK_SHAPE);
+  }
+
+  async getWebhook(id: string): Promise<Webhook> {
+    return expectShape<Webhook>(
+      await this.send('GET', `/api/webhooks?${new URLSearchParams({ id })}`),
+      WEBHOOK_SHAPE,
+    );
   }
 
   async createWebhook(input: WebhookInput): Promise<CreatedWebhook> {
-    const created = await this.request('POST', '/api/webhooks', input);
+    const created = await this.send('POST', '/api/webhooks', input);
     return expectShape<CreatedWebhook>(created, { ...WEBHOOK_SHAPE, secret: 'string' });
   }
 
   /** PUT: `id` and `url` are required; the other fields given replace the stored ones. */
   async updateWebhook(id: string, url: string, changes: Partial<WebhookInput & { is_active: boolean }>) {
-    await this.request('PUT', '/api/webhooks', { ...changes, id, url });
+    await this.send('PUT', '/api/webhooks', { ...changes, id, url });
   }
 
   async deleteWebhook(id: string): Promise<void> {
-    await this.request('DELETE', '/api/webhooks', { id });
+    await this.send('DELETE', '/api/webhooks', { id });
   }
 
-  async testWebhook(id: string): Promise<TestResult> {
-    return expectShape<TestResult>(await this.request('POST', '/api/webhooks/test', { id }), TEST_SHAPE);
-  }
-
-  /** The newest `limit` deliveries of a webhook, newest first. */
-  async listDeliveries(webhookId: string, limit = 100): Promise<Delivery[]> {
-    const query = new URLSearchParams({ webhook_id: webhookId, limit: String(limit) });
-    return expectArray<Delivery>(
-      await this.request('GET', `/api/webhooks/deliveries?${query}`),
-      DELIVERY_SHAPE,
+  /** Sends the generic test, or the example of `event` when given. */
+  async testWebhook(id: string, event?: string): Promise<TestResult> {
+    return expectShape<TestResult>(
+      await this.send('POST', '/api/webhooks/test', event ? { id, event } : { id }),
+      TEST_SHAPE,
     );
+  }
+
+  /** A page of deliveries, newest first: one webhook's or the workspace's, filtered. */
+  async listDeliveries(query: DeliveryQuery): Promise<DeliveryPage> {
+    const params = new URLSearchParams({ limit: String(query.limit ?? 50) });
+    if (query.webhookId) params.set('webhook_id', query.webhookId);
+    if (query.status) params.set('status', query.status);
+    if (query.eventType) params.set('event_type', query.eventType);
+    if (query.before) params.set('before', query.before);
+    const answer = await this.request('GET', `/api/webhooks/deliveries?${params}`);
+    return {
+      items: expectArray<Delivery>(answer.body, DELIVERY_SHAPE),
+      nextCursor: answer.headers.get('X-Next-Cursor'),
+    };
+  }
+
+  async listAttempts(deliveryId: string): Promise<Attempt[]> {
+    const params = new URLSearchParams({ delivery_id: deliveryId });
+    return expectArray<Attempt>(
+      await this.send('GET', `/api/webhooks/deliveries/attempts?${params}`),
+      ATTEMPT_SHAPE,
+    );
+  }
+
+  async resendDelivery(deliveryId: string): Promise<void> {
+    await this.send('POST', '/api/webhooks/deliveries/resend', { delivery_id: deliveryId });
+  }
+
+  async recover(id: string, since: string): Promise<Recovery> {
+    const started = expectShape<{ recovery_id: string; since: string; until: string }>(
+      await this.send('POST', '/api/webhooks/recover', { id, since }),
+      { recovery_id: 'string', since: 'string', until: 'string' },
+    );
+    return { ...started, status: 'running', queued: 0, skipped: 0 };
+  }
+
+  async recoveryStatus(recoveryId: string): Promise<Recovery> {
+    return expectShape<Recovery>(
+      await this.send('GET', `/api/webhooks/recover?${new URLSearchParams({ recovery_id: recoveryId })}`),
+      {
+        recovery_id: 'string',
+        status: 'string',
+        queued: 'number',
+        skipped: 'number',
+        since: 'string',
+        until: 'string',
+        stopped_reason: 'any',
+      },
+    );
+  }
+
+  async rotateSecret(id: string, previousExpiresInHours: number): Promise<Rotation> {
+    return expectShape<Rotation>(
+      await this.send('POST', '/api/webhooks/rotate-secret', {
+        id,
+        previous_expires_in_hours: previousExpiresInHours,
+      }),
+      { secret: 'string', previous_expires_at: 'string' },
+    );
+  }
+
+  async eventTypes(): Promise<EventType[]> {
+    return expectArray<EventType>(await this.send('GET', '/api/webhooks/event-types'), {
+      event: 'string',
+      description: 'string',
+      schema: 'any',
+      example: 'any',
+    });
+  }
+
+  async health(): Promise<WebhookHealth[]> {
+    return expectArray<WebhookHealth>(await this.send('GET', '/api/webhooks/health'), HEALTH_SHAPE);
+  }
+
+  async listKeys(): Promise<ApiKey[]> {
+    const body = expectShape<{ keys: unknown }>(await this.send('GET', '/api/keys'), { keys: 'array' });
+    return expectArray<ApiKey>(body.keys, KEY_SHAPE);
+  }
+
+  async createKey(name: string): Promise<CreatedApiKey> {
+    return expectShape<CreatedApiKey>(await this.send('POST', '/api/keys', { name }), {
+      id: 'string',
+      name: 'string',
+      key: 'string',
+      created_at: 'string',
+    });
+  }
+
+  async renameKey(id: string, name: string): Promise<void> {
+    await this.send('PUT', '/api/keys', { id, name });
+  }
+
+  async setKeyEnabled(id: string, enabled: boolean): Promise<void> {
+    const params = new URLSearchParams({ id, action: enabled ? 'enable' : 'disable' });
+    await this.send('PATCH', `/api/keys?${params}`);
+  }
+
+  async revokeKey(id: string): Promise<void> {
+    await this.send('DELETE', `/api/keys?${new URLSearchParams({ id })}`);
   }
 }

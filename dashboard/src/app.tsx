@@ -1,16 +1,29 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiClient, ApiError, type CreatedWebhook, type Webhook, type WebhookInput } from './api.ts';
+import {
+  ApiClient,
+  ApiError,
+  type CreatedWebhook,
+  type Webhook,
+  type WebhookHealth,
+  type WebhookInput,
+} from './api.ts';
 import { ConfirmDialog } from './components/confirm-dialog.tsx';
+import { DeliveriesPage } from './components/deliveries-page.tsx';
+import { EventTypesPage } from './components/event-types-page.tsx';
+import { KeysPage } from './components/keys-page.tsx';
 import { SecretDialog } from './components/secret-dialog.tsx';
 import { SignIn } from './components/sign-in.tsx';
 import { WebhookDetail } from './components/webhook-detail.tsx';
 import { WebhookForm } from './components/webhook-form.tsx';
 import { WebhookList } from './components/webhook-list.tsx';
-import { useNow } from './hooks.ts';
+import { useNow, useVisible } from './hooks.ts';
 import iconUrl from './icon.svg';
-import { hrefFor, navigate, useRoute } from './router.ts';
-import { clearApiKey, loadApiKey, saveApiKey } from './session.ts';
+import { hrefFor, navigate, type Route, routeKey, useRoute } from './router.ts';
+import { clearSession, loadSession, type StoredSession, saveSession } from './session.ts';
+
+/** How often the list's health (and a webhook's disabled state) is read while visible. */
+export const HEALTH_INTERVAL_MS = 15_000;
 
 type Dialog =
   | { kind: 'create' }
@@ -25,7 +38,7 @@ interface Toast {
 }
 
 const REJECTED_KEY_NOTICE =
-  'You were signed out because the API rejected your key (it may have been revoked). Paste a valid key to continue.';
+  'You were signed out because the API rejected your session (it expired, or its key was revoked or disabled). Paste a valid key to continue.';
 
 /** The created webhook without its secret, for the list: the secret lives only in the one dialog. */
 function withoutSecret(created: CreatedWebhook): Webhook {
@@ -37,6 +50,9 @@ function withoutSecret(created: CreatedWebhook): Webhook {
     description: created.description,
     created_at: created.created_at,
     updated_at: created.updated_at,
+    headers: created.headers,
+    rate_limit: created.rate_limit,
+    disabled_reason: created.disabled_reason,
   };
 }
 
@@ -46,28 +62,32 @@ function focusHeading() {
 }
 
 export function App() {
-  const [apiKey, setApiKey] = useState(loadApiKey);
+  const [session, setSession] = useState<StoredSession | null>(loadSession);
   const [notice, setNotice] = useState<string | null>(null);
   const [webhooks, setWebhooks] = useState<Webhook[] | null>(null);
+  const [health, setHealth] = useState<ReadonlyMap<string, WebhookHealth>>(new Map());
   const [listError, setListError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [toast, setToast] = useState<Toast | null>(null);
   const route = useRoute();
+  const visible = useVisible();
   const now = useNow(15_000);
   const toastId = useRef(0);
 
   const signOut = useCallback((reason: string | null) => {
-    clearApiKey();
-    setApiKey(null);
+    clearSession();
+    setSession(null);
     setWebhooks(null);
+    setHealth(new Map());
     setListError(null);
     setDialog(null);
     setNotice(reason);
   }, []);
 
+  const token = session?.token ?? null;
   const client = useMemo(
-    () => (apiKey ? new ApiClient(apiKey, () => signOut(REJECTED_KEY_NOTICE)) : null),
-    [apiKey, signOut],
+    () => (token ? new ApiClient(token, () => signOut(REJECTED_KEY_NOTICE)) : null),
+    [token, signOut],
   );
 
   const announce = useCallback((message: string, tone: 'success' | 'error' = 'success') => {
@@ -94,10 +114,46 @@ export function App() {
     }
   }, [client]);
 
-  // A reload with a key in the session loads the list once; signing in hands it over directly.
+  // A reload with a session loads the list once; signing in hands it over directly.
   useEffect(() => {
     if (client && webhooks === null) void loadWebhooks();
   }, [client, webhooks, loadWebhooks]);
+
+  // Health of every webhook in one request, every 15 s while the list or a webhook is shown. A change
+  // of state it reveals (a webhook disabled automatically) reloads the list.
+  const healthShown = route.name === 'list' || route.name === 'webhook';
+  const webhooksRef = useRef(webhooks);
+  webhooksRef.current = webhooks;
+  useEffect(() => {
+    if (!client || !visible || !healthShown) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = async () => {
+      try {
+        const list = await client.health();
+        if (stopped) return;
+        setHealth(new Map(list.map((item) => [item.webhook_id, item])));
+        const known = webhooksRef.current ?? [];
+        const changed = list.some((item) => {
+          const webhook = known.find((candidate) => candidate.id === item.webhook_id);
+          return (
+            !webhook ||
+            webhook.is_active !== item.is_active ||
+            (webhook.disabled_reason ?? null) !== item.disabled_reason
+          );
+        });
+        if (changed && webhooksRef.current !== null) void loadWebhooks();
+      } catch {
+        // Health is a nicety: the list works without it, and the next tick tries again.
+      }
+      if (!stopped) timer = setTimeout(run, HEALTH_INTERVAL_MS);
+    };
+    void run();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [client, visible, healthShown, loadWebhooks]);
 
   // Each view change puts focus on its heading (not on the first render: the browser starts at the top).
   const firstRoute = useRef(true);
@@ -107,18 +163,18 @@ export function App() {
       return;
     }
     focusHeading();
-  }, [route.name, route.name === 'webhook' ? route.id : '']);
+  }, [routeKey(route)]);
 
-  if (!apiKey || !client) {
+  if (!session || !client) {
     return (
-      <Shell onSignOut={null}>
+      <Shell route={null} onSignOut={null}>
         <SignIn
           notice={notice}
-          onSignedIn={(key, list) => {
-            saveApiKey(key);
+          onSignedIn={(started, list) => {
+            saveSession(started);
             setNotice(null);
             setWebhooks(list);
-            setApiKey(key);
+            setSession(started);
             focusHeading();
           }}
         />
@@ -143,20 +199,30 @@ export function App() {
     await client.updateWebhook(webhook.id, input.url, {
       events: input.events,
       description: input.description,
+      ...(input.headers ? { headers: input.headers } : {}),
+      ...(input.rate_limit !== null && input.rate_limit !== undefined
+        ? { rate_limit: input.rate_limit }
+        : {}),
     });
-    replace({ ...webhook, ...input, updated_at: new Date().toISOString() });
+    replace(await client.getWebhook(webhook.id));
     setDialog(null);
     announce('Changes saved.');
   };
 
-  const toggleActive = (webhook: Webhook) => async () => {
-    const active = !webhook.is_active;
+  const setActive = (webhook: Webhook) => async (active: boolean) => {
     try {
       await client.updateWebhook(webhook.id, webhook.url, { is_active: active });
-      replace({ ...webhook, is_active: active, updated_at: new Date().toISOString() });
+      replace({
+        ...webhook,
+        is_active: active,
+        disabled_reason: active ? null : webhook.disabled_reason,
+        updated_at: new Date().toISOString(),
+      });
       announce(
         active
-          ? 'Webhook resumed: new events will be delivered.'
+          ? webhook.disabled_reason
+            ? 'Webhook re-enabled: new events will be delivered. Use Recover to send what it missed.'
+            : 'Webhook resumed: new events will be delivered.'
           : 'Webhook paused: no events will be delivered.',
       );
     } catch (caught) {
@@ -172,8 +238,14 @@ export function App() {
     announce('Webhook deleted. It receives no more events.');
   };
 
+  const signOutNow = () => {
+    // The session is ended on the server too; signing out does not wait for it.
+    void client.endSession().catch(() => {});
+    signOut(null);
+  };
+
   return (
-    <Shell onSignOut={() => signOut(null)}>
+    <Shell route={route} onSignOut={signOutNow}>
       <main id="main">
         {listError && (
           <p class="form-error" role="alert">
@@ -184,15 +256,27 @@ export function App() {
           </p>
         )}
         {route.name === 'list' ? (
-          <WebhookList webhooks={webhooks} now={now} onCreate={() => setDialog({ kind: 'create' })} />
+          <WebhookList
+            webhooks={webhooks}
+            health={health}
+            now={now}
+            onCreate={() => setDialog({ kind: 'create' })}
+          />
+        ) : route.name === 'deliveries' ? (
+          <DeliveriesPage client={client} webhooks={webhooks} announce={announce} />
+        ) : route.name === 'event-types' ? (
+          <EventTypesPage client={client} />
+        ) : route.name === 'keys' ? (
+          <KeysPage client={client} announce={announce} />
         ) : selected ? (
           <WebhookDetail
             key={selected.id}
             client={client}
             webhook={selected}
+            health={health.get(selected.id)}
             onEdit={() => setDialog({ kind: 'edit', webhook: selected })}
             onDelete={() => setDialog({ kind: 'delete', webhook: selected })}
-            onToggleActive={toggleActive(selected)}
+            onSetActive={setActive(selected)}
             announce={announce}
           />
         ) : webhooks === null ? (
@@ -263,8 +347,23 @@ export function App() {
   );
 }
 
-/** The page frame: skip link, top bar with breadcrumb and sign-out, and the content. */
-function Shell({ onSignOut, children }: { onSignOut: (() => void) | null; children: ComponentChildren }) {
+const SECTIONS: { route: Route; label: string; matches: Route['name'][] }[] = [
+  { route: { name: 'list' }, label: 'Webhooks', matches: ['list', 'webhook'] },
+  { route: { name: 'deliveries' }, label: 'Delivery log', matches: ['deliveries'] },
+  { route: { name: 'event-types' }, label: 'Event types', matches: ['event-types'] },
+  { route: { name: 'keys' }, label: 'API keys', matches: ['keys'] },
+];
+
+/** The page frame: skip link, top bar with the sections and sign-out, and the content. */
+function Shell({
+  route,
+  onSignOut,
+  children,
+}: {
+  route: Route | null;
+  onSignOut: (() => void) | null;
+  children: ComponentChildren;
+}) {
   return (
     <>
       <button
@@ -276,16 +375,28 @@ function Shell({ onSignOut, children }: { onSignOut: (() => void) | null; childr
       </button>
       <header class="topbar">
         <div class="topbar-inner">
-          <a class="brand" href={hrefFor({ name: 'list' })}>
+          <a class="brand" href={hrefFor({ name: 'list' })} aria-label="Encrata: all webhooks">
             <img src={iconUrl} alt="" width={24} height={24} />
-            <span>Encrata</span>
+            <span aria-hidden="true">Encrata</span>
           </a>
-          <nav aria-label="Breadcrumb" class="crumbs">
-            <ol>
-              <li>Settings</li>
-              <li aria-current="page">Webhooks</li>
-            </ol>
-          </nav>
+          {route ? (
+            <nav aria-label="Settings" class="sections">
+              <ul>
+                {SECTIONS.map((section) => (
+                  <li key={section.label}>
+                    <a
+                      href={hrefFor(section.route)}
+                      aria-current={section.matches.includes(route.name) ? 'page' : undefined}
+                    >
+                      {section.label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          ) : (
+            <span class="sections-spacer" />
+          )}
           {onSignOut && (
             <button type="button" class="button ghost small" onClick={onSignOut}>
               Sign out

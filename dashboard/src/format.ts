@@ -81,3 +81,33 @@ export function prettyJson(value: unknown): string {
   }
   return JSON.stringify(value, null, 2) ?? '';
 }
+
+/**
+ * A countdown to a scheduled retry: "in 4 s", "in 2 min 5 s", "in 3 h 10 min"; "now" once due
+ * (never "just now", which reads as the past).
+ */
+export function formatCountdown(iso: string, nowMs: number): string {
+  const left = Math.ceil((Date.parse(iso) - nowMs) / SECOND);
+  if (Number.isNaN(left)) return iso;
+  if (left <= 0) return 'now';
+  if (left < 60) return `in ${left} s`;
+  const minutes = Math.floor(left / 60);
+  if (minutes < 60) return `in ${minutes} min${left % 60 ? ` ${left % 60} s` : ''}`;
+  const hours = Math.floor(minutes / 60);
+  return `in ${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}
+
+/** Why a delivery stopped without giving up on its own, in words for its row; null otherwise. */
+export function stoppedReason(error: string | null): string | null {
+  if (!error) return null;
+  if (error === 'webhook paused') return 'Stopped: webhook paused';
+  if (error.startsWith('webhook disabled')) return 'Stopped: webhook disabled (failing)';
+  if (error === 'webhook deleted') return 'Stopped: webhook deleted';
+  if (error.startsWith('event expired')) return 'Stopped: event expired';
+  return null;
+}
+
+/** "92%" for a 0–1 rate. */
+export function formatRate(rate: number): string {
+  return `${Math.round(rate * 1000) / 10}%`;
+}

@@ -12,3 +12,14 @@ export function useNow(intervalMs: number): number {
   }, [intervalMs]);
   return Date.now();
 }
+
+/** Whether the tab is visible: live views poll only then. */
+export function useVisible(): boolean {
+  const [visible, setVisible] = useState(() => !document.hidden);
+  useEffect(() => {
+    const onChange = () => setVisible(!document.hidden);
+    document.addEventListener('visibilitychange', onChange);
+    return () => document.removeEventListener('visibilitychange', onChange);
+  }, []);
+  return visible;
+}

@@ -13,7 +13,21 @@ export function RelativeTime({ iso, now, future = false }: { iso: string; now: n
   );
 }
 
-export function ActiveBadge({ active }: { active: boolean }) {
+/** An absolute time in text (reachable by touch and screen readers, unlike a hover tooltip). */
+export function AbsoluteTime({ iso }: { iso: string }) {
+  return <time dateTime={iso}>{formatAbsolute(iso)}</time>;
+}
+
+/** Active, Paused, or Disabled (failing) when it was disabled automatically. */
+export function ActiveBadge({ active, disabledReason }: { active: boolean; disabledReason?: string | null }) {
+  if (!active && disabledReason) {
+    return (
+      <span class="badge badge-danger">
+        <span class="dot" aria-hidden="true" />
+        Disabled: failing
+      </span>
+    );
+  }
   return active ? (
     <span class="badge badge-success">
       <span class="dot" aria-hidden="true" />

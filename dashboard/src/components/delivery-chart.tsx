@@ -86,7 +86,10 @@ export function assessHealth(deliveries: readonly Delivery[]): { health: Health;
   }
   return {
     health: 'healthy',
-    text: `The last ${plural(finished.length, 'delivery', 'deliveries')} succeeded.`,
+    text:
+      finished.length === 1
+        ? 'The last delivery succeeded.'
+        : `The last ${plural(finished.length, 'delivery', 'deliveries')} succeeded.`,
   };
 }
 

@@ -1,15 +1,18 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiClient, ApiError, type Webhook } from '../api.ts';
-import { API_KEY_PATTERN } from '../session.ts';
+import { ApiClient, ApiError, startSession, type Webhook } from '../api.ts';
+import { API_KEY_PATTERN, type StoredSession } from '../session.ts';
 import { Spinner } from './bits.tsx';
 
 export interface SignInProps {
   /** Why the user is here again (e.g. the key was revoked), shown above the form. */
   notice: string | null;
-  onSignedIn: (key: string, webhooks: Webhook[]) => void;
+  onSignedIn: (session: StoredSession, webhooks: Webhook[]) => void;
 }
 
-/** Paste an API key; it is checked by listing the workspace's webhooks before it is kept. */
+/**
+ * Paste an API key: the page mints a dashboard session from it (its own rate budget, 12 hours),
+ * lists the workspace's webhooks with the session, and forgets the key.
+ */
 export function SignIn({ notice, onSignedIn }: SignInProps) {
   const [key, setKey] = useState('');
   const [reveal, setReveal] = useState(false);
@@ -31,8 +34,10 @@ export function SignIn({ notice, onSignedIn }: SignInProps) {
     setBusy(true);
     setError(null);
     try {
-      const webhooks = await new ApiClient(candidate).listWebhooks();
-      onSignedIn(candidate, webhooks);
+      const session = await startSession(candidate);
+      const webhooks = await new ApiClient(session.token).listWebhooks();
+      setKey('');
+      onSignedIn({ token: session.token, expires_at: session.expires_at }, webhooks);
     } catch (caught) {
       const apiError = caught instanceof ApiError ? caught : null;
       fail(
@@ -92,8 +97,8 @@ export function SignIn({ notice, onSignedIn }: SignInProps) {
               </button>
             </div>
             <p id="api-key-hint" class="hint">
-              Running locally? Use the key <code>npm start</code> printed. The key stays in this browser tab
-              only and is forgotten when you close it.
+              Running locally? Use the key <code>npm start</code> printed. The page keeps only a 12-hour
+              session made from it, in this browser tab, forgotten when you close it.
             </p>
             <p id="api-key-error" class="field-error" role="alert">
               {error}
