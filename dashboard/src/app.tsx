@@ -153,7 +153,8 @@ export function App() {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [client, visible, healthShown, loadWebhooks]);
+    // Every change of view reads it at once (the list opened from a webhook shows current health).
+  }, [client, visible, healthShown, loadWebhooks, routeKey(route)]);
 
   // Each view change puts focus on its heading (not on the first render: the browser starts at the top).
   const firstRoute = useRef(true);

@@ -74,6 +74,8 @@ export function useDeliveryFeed(client: ApiClient, query: DeliveryQuery): Delive
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = async () => {
+      // Counted from the start of a read, so a slow answer does not stretch the 3 s.
+      const started = Date.now();
       let wait = LIVE_INTERVAL_MS;
       try {
         const page = await client.listDeliveries({ ...query, before: undefined, limit: PAGE_SIZE });
@@ -96,7 +98,7 @@ export function useDeliveryFeed(client: ApiClient, query: DeliveryQuery): Delive
         setError(caught instanceof Error ? caught.message : 'Loading deliveries failed.');
         setItems((shown) => shown ?? []);
       }
-      if (!stopped) timer = setTimeout(run, wait);
+      if (!stopped) timer = setTimeout(run, Math.max(500, wait - (Date.now() - started)));
     };
     void run();
     return () => {

@@ -55,7 +55,9 @@ function RequestView({ delivery, attempt }: { delivery: Delivery; attempt: Attem
         <p class="muted">{attempt ? 'This attempt was not sent.' : 'Not sent yet: no headers to show.'}</p>
       )}
       <h4 class="subhead">Body</h4>
-      <pre class="code">{prettyJson(delivery.payload)}</pre>
+      <pre class="code" tabIndex={0}>
+        {prettyJson(delivery.payload)}
+      </pre>
       <CopyButton text={body} what="request body" class="small" />
     </section>
   );
@@ -84,7 +86,11 @@ function AttemptHistory({ attempts, now }: { attempts: Attempt[]; now: number })
             </span>
           </div>
           {attempt.error && attempt.status_code !== null && <p class="muted">{attempt.error}</p>}
-          {attempt.response_body && <pre class="code excerpt">{attempt.response_body.slice(0, 600)}</pre>}
+          {attempt.response_body && (
+            <pre class="code excerpt" tabIndex={0}>
+              {attempt.response_body.slice(0, 600)}
+            </pre>
+          )}
           {attempt.next_attempt_at && (
             <p class="muted">
               Next attempt scheduled for <AbsoluteTime iso={attempt.next_attempt_at} />.
@@ -275,6 +281,7 @@ export function DeliveryList({
               key={delivery.id}
               class={`delivery ${expanded ? 'is-open' : ''}`}
               data-status={delivery.status}
+              data-delivery-id={delivery.id}
             >
               <button
                 type="button"

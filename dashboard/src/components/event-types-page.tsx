@@ -45,11 +45,15 @@ export function EventTypesPage({ client }: { client: ApiClient }) {
             <div class="bodies">
               <details>
                 <summary>Schema of data</summary>
-                <pre class="code">{prettyJson(type.schema)}</pre>
+                <pre class="code" tabIndex={0}>
+                  {prettyJson(type.schema)}
+                </pre>
               </details>
               <div>
                 <h3>Example</h3>
-                <pre class="code">{prettyJson(type.example)}</pre>
+                <pre class="code" tabIndex={0}>
+                  {prettyJson(type.example)}
+                </pre>
                 <CopyButton
                   text={JSON.stringify(type.example)}
                   what={`${type.event} example`}

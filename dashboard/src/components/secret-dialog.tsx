@@ -59,7 +59,7 @@ export function SecretDialog({ webhook, onClose }: { webhook: CreatedWebhook; on
         </p>
         <details class="verify-example">
           <summary>How to verify a request (Node.js)</summary>
-          <pre>
+          <pre tabIndex={0}>
             <code>{VERIFY_EXAMPLE}</code>
           </pre>
         </details>

@@ -61,7 +61,15 @@ export function TestResultPanel({ result, onDismiss }: { result: TestResult; onD
         </div>
         <div class="wide">
           <dt>Response body</dt>
-          <dd>{excerpt ? <pre class="code">{excerpt}</pre> : <span class="muted">Empty</span>}</dd>
+          <dd>
+            {excerpt ? (
+              <pre class="code" tabIndex={0}>
+                {excerpt}
+              </pre>
+            ) : (
+              <span class="muted">Empty</span>
+            )}
+          </dd>
         </div>
       </dl>
     </section>
