@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type ApiClient, ApiError, type Delivery, type DeliveryQuery } from './api.ts';
+import { mergeNewest } from './feed.ts';
 import { useVisible } from './hooks.ts';
 
 /** How often the newest page is read again while the page is visible: changes show within ~3 s. */
@@ -7,22 +8,6 @@ export const LIVE_INTERVAL_MS = 3000;
 /** After a failure other than a 429 (network, 5xx): wait this long before trying again. */
 export const ERROR_BACKOFF_MS = 10_000;
 export const PAGE_SIZE = 25;
-
-/**
- * Merges the newest page just read into what is shown: the page replaces everything as new as its
- * oldest item (new deliveries, changed statuses), older pages loaded by "Load older" stay below it.
- * Delivery ids sort by time, so "as new as" is a string comparison.
- */
-export function mergeNewest(
-  shown: readonly Delivery[],
-  newest: readonly Delivery[],
-  newestIsAll: boolean,
-): Delivery[] {
-  if (newestIsAll) return [...newest];
-  const floor = newest.at(-1)?.id;
-  if (floor === undefined) return [...shown];
-  return [...newest, ...shown.filter((delivery) => delivery.id < floor)];
-}
 
 export interface DeliveryFeed {
   items: Delivery[] | null;
