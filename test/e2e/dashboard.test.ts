@@ -466,6 +466,26 @@ describe.each(WIDTHS)('at $width px ($name)', ({ name, width, height }) => {
     await expectAccessible('webhook');
   });
 
+  test('edits the description and the rate limit, keeping the custom header’s stored value', async () => {
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit webhook' });
+    await dialog.waitFor({ timeout: WAIT_MS });
+    expect(await page.getByLabel('Header 1 name').inputValue()).toBe('X-Team-Token');
+    await page.getByLabel(/^Description/).fill(`CRM sync (${name}, production)`);
+    await page.getByLabel(/^Rate limit/).fill('20');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: WAIT_MS });
+    expect(await textOf(page.locator('.meta-line .description'))).toBe(`CRM sync (${name}, production)`);
+    const saved = await api('GET', `/api/webhooks?id=${hookId}`);
+    expect(saved.json).toMatchObject({ rate_limit: 20, headers: { 'X-Team-Token': '***' } });
+    // The stored value was kept: the next delivery still carries it.
+    const before = receiver.received(path).length;
+    await page.getByRole('button', { name: 'Send test' }).click();
+    const request = await eventually(async () => receiver.received(path).slice(before).at(-1));
+    expect(request.headers['x-team-token']).toBe('t0ken-value');
+    await page.getByRole('button', { name: 'Dismiss test result' }).click();
+  });
+
   test('the list shows health: a disabled badge with failing since; re-enabling clears it', async () => {
     // Its one event was published when the flows began (it takes 6 s of failures to be disabled).
     await eventually(async () => {
