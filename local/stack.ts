@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FUNCTION_TIMEOUTS } from '../functions/resources.ts';
 import { ensureReceiverCertificate } from './certificates.ts';
 import { type LocalConfig, LocalConfigError } from './config.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { SqsEventSource } from './event-source.ts';
 import { functionEnvironment } from './function-environment.ts';
@@ -33,20 +34,6 @@ export interface StackInfo {
 export interface LocalStack {
   info: StackInfo;
   stop(): Promise<void>;
-}
-
-/** Ensures the data directory exists and is writable, or says so in one sentence. */
-export function prepareDataDir(dataDir: string): void {
-  try {
-    mkdirSync(dataDir, { recursive: true });
-    accessSync(dataDir, constants.W_OK);
-    const probe = join(dataDir, '.write-test');
-    writeFileSync(probe, '');
-    rmSync(probe);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new LocalConfigError(`ENCRATA_DATA_DIR "${dataDir}" is not a writable directory (${code}).`);
-  }
 }
 
 /** A value kept in the data directory across restarts, generated on first use. */
