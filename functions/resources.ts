@@ -22,7 +22,7 @@ export interface TableDefinition {
 }
 
 export const TABLES = {
-  /** Webhooks by workspace; plus one `#workspace` item per workspace holding the webhook count. */
+  /** Webhooks by workspace; plus one `#workspace` item per workspace holding its webhooks' ids (the limit). */
   webhooks: {
     logicalName: 'Webhooks',
     partitionKey: { name: 'workspace_id', type: 'S' },

@@ -41,9 +41,10 @@ async function publishRevoked(
 }
 
 /**
- * Issues a key for a workspace (API and operator command) and publishes `apikey.created`. If the
- * event cannot be published the key is revoked again and the error is thrown: a key nobody was
- * told about must not stay usable, and the caller (who never saw it) simply tries again.
+ * Issues a key for a workspace (API and operator command) and publishes `apikey.created`. If it
+ * cannot be stored or the event cannot be published, the key is revoked and deleted again and the
+ * error is thrown: a key nobody was told about must not stay (usable or listed), and the caller (who
+ * never saw it) simply tries again.
  */
 export async function issueApiKey(
   ports: ApiKeyServicePorts,
@@ -58,7 +59,13 @@ export async function issueApiKey(
     name: options.name,
     createdAt: options.now.toISOString(),
   });
-  await ports.apiKeys.create(record);
+  try {
+    await ports.apiKeys.create(record);
+  } catch (error) {
+    // Its write may have landed after all: a key nobody saw must not stay behind.
+    await ports.apiKeys.remove(record).catch(() => undefined);
+    throw error;
+  }
   try {
     await ports.publisher.publish(
       buildSystemEventMessage(
@@ -72,7 +79,9 @@ export async function issueApiKey(
       ),
     );
   } catch (error) {
+    // Refused at once, then gone: nobody saw it, so neither a usable nor a stray revoked key stays.
     await ports.apiKeys.revoke(record.key_hash, options.now.toISOString(), 'revoked').catch(() => undefined);
+    await ports.apiKeys.remove(record).catch(() => undefined);
     throw error;
   }
   return { record, key };
