@@ -13,5 +13,9 @@ export const route = defineRoute({
     201: { description: 'Created; the full `key` appears only here.', schema: apiKeyCreatedOutSchema },
   },
   errors: [400, 413],
-  access: { tables: { apiKeys: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] }, sends: ['events'] },
+  access: {
+    // A key whose create or event failed is revoked (UpdateItem) and deleted again (DeleteItem).
+    tables: { apiKeys: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+    sends: ['events'],
+  },
 });
