@@ -7,6 +7,18 @@ import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
 } from '../functions/resources.ts';
 
+/** The default data directory (relative to the working directory), as README says. */
+export const DEFAULT_DATA_DIR = '.local';
+
+/**
+ * The local stack's data directory from the environment: `ENCRATA_DATA_DIR` (an empty value means the
+ * default), made absolute. `npm start` and every script that finds the stack (receiver, publish,
+ * keys:create, redrive, env, demo) resolve it here, so one exported variable points them all at one stack.
+ */
+export function resolveDataDir(env: NodeJS.ProcessEnv): string {
+  return resolve(env.ENCRATA_DATA_DIR || DEFAULT_DATA_DIR);
+}
+
 /** A configuration problem, told in one sentence; `npm start` prints it and exits non-zero. */
 export class LocalConfigError extends Error {}
 
@@ -102,7 +114,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
   return {
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
     host: e.ENCRATA_HOST ?? '127.0.0.1',
-    dataDir: resolve(e.ENCRATA_DATA_DIR ?? '.local'),
+    dataDir: resolveDataDir({ ENCRATA_DATA_DIR: e.ENCRATA_DATA_DIR }),
     devApiKey: e.ENCRATA_DEV_API_KEY,
     retrySchedule,
     allowPrivateTargets: e.ENCRATA_ALLOW_PRIVATE_TARGETS === '1',
