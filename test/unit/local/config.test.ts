@@ -164,3 +164,34 @@ describe('currentQueueUrl', () => {
     ).toBe('http://sqs.us-east-1.localhost:39489/000000000000/encrata-events');
   });
 });
+
+describe('ENCRATA_FAULTS', () => {
+  it('is off unless set, and reads shares, the lost-answer share and a seed', () => {
+    expect(parseLocalConfig({}).faults).toBeUndefined();
+    expect(parseLocalConfig({ ENCRATA_FAULTS: '' }).faults).toBeUndefined();
+    expect(parseLocalConfig({ ENCRATA_FAULTS: 'dynamodb:0.2,sqs:0.2' }).faults).toEqual({
+      dynamodb: 0.2,
+      sqs: 0.2,
+      lost: 0,
+      seed: undefined,
+    });
+    expect(parseLocalConfig({ ENCRATA_FAULTS: 'sqs:1,lost:0.5,seed:7' }).faults).toEqual({
+      dynamodb: 0,
+      sqs: 1,
+      lost: 0.5,
+      seed: 7,
+    });
+  });
+
+  it.each([
+    ['dynamo:0.2', 'ENCRATA_FAULTS must look like dynamodb:0.2,sqs:0.2[,lost:0.5][,seed:7]'],
+    ['dynamodb:0.2,', 'ENCRATA_FAULTS must look like dynamodb:0.2,sqs:0.2[,lost:0.5][,seed:7]'],
+    ['sqs', 'ENCRATA_FAULTS must look like dynamodb:0.2,sqs:0.2[,lost:0.5][,seed:7]'],
+    ['dynamodb:1.5', 'ENCRATA_FAULTS: each share must be a number from 0 to 1'],
+    ['sqs:0.1.2', 'ENCRATA_FAULTS: each share must be a number from 0 to 1'],
+    ['seed:1.5', 'ENCRATA_FAULTS: seed must be a whole number'],
+  ])('refuses %j in one sentence', (value, message) => {
+    const text = errorMessage({ ENCRATA_FAULTS: value });
+    expect(text).toBe(`${message} (got ${JSON.stringify(value)}).`);
+  });
+});
