@@ -51,6 +51,7 @@ export function functionEnvironment(
     [ENV.secretKey]: settings.secretKeyHex,
     [ENV.retrySchedule]: settings.retrySchedule.join(','),
     [ENV.allowPrivateTargets]: settings.allowPrivateTargets ? '1' : '0',
+    [ENV.localStack]: '1',
     [ENV.rateLimitPerMinute]: String(settings.rateLimitPerMinute ?? 30),
     [ENV.maxWebhooks]: String(settings.maxWebhooks ?? 50),
     ...(settings.autoDisableAfterSeconds
