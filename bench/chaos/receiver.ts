@@ -83,8 +83,8 @@ export class ChaosReceiver {
             req.socket.destroy();
             return;
           case 'drip': {
+            // Not counted as a 2xx answer: it never completes.
             res.writeHead(200, { 'content-type': 'text/plain' });
-            answered();
             const started = Date.now();
             const timer = setInterval(() => {
               if (res.destroyed || Date.now() - started > DRIP_FOR_MS) {

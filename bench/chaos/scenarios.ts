@@ -194,7 +194,7 @@ export async function runScenario(
     const kills: ScenarioResult['kills'] = [];
     for (let k = 0; k < spec.kills; k++) {
       // A random moment while fan-out and dispatch are busy.
-      await sleep(300 + Math.floor(random() * 1700));
+      await sleep(50 + Math.floor(random() * 750));
       await stack.kill();
       const before = unsettled(indexRows(await allDeliveriesAfterRestart()));
       options.log(`${spec.name}: SIGKILL ${k + 1}/${spec.kills}, restarted; ${before} pairs not final`);
@@ -213,7 +213,8 @@ export async function runScenario(
       return allDeliveries(api);
     }
 
-    const settleFrom = Date.now();
+    // After a crash, measured from the last restart: how long until all the work it found was done.
+    const settleFrom = spec.kills > 0 ? stack.readyAt : Date.now();
     const deadline = settleFrom + spec.settleMs;
     let allSettled = false;
     while (Date.now() < deadline) {
@@ -252,7 +253,7 @@ export async function runScenario(
       if (state === 'lost')
         options.log(`${spec.name}: LOST ${pair.webhook.behaviour} ${pair.webhook.id} ${pair.key}`);
       const sentAt = publishedAt.get(pair.key);
-      if (receipt?.firstOkAt !== undefined && sentAt !== undefined)
+      if (state === 'delivered' && receipt?.firstOkAt !== undefined && sentAt !== undefined)
         entry.latencies.push(receipt.firstOkAt - sentAt);
     }
     const result: ScenarioResult = {
