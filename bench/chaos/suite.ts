@@ -13,8 +13,9 @@ export function scenarios(quick: boolean, seed: number): Record<ScenarioName, Sc
       name: 'faults',
       title: 'AWS faults: 20 % of DynamoDB and SQS calls fail, 30 % of those after the call succeeded',
       env: { ENCRATA_FAULTS: `dynamodb:0.2,sqs:0.2,lost:0.3,seed:${seed}`, ENCRATA_RETRY_SCHEDULE: '1,2,4' },
-      webhooks: [{ behaviour: 'ok', count: 3 }],
-      events: q(40, 10),
+      // Several creates under faults: a create answered 5xx must leave no ghost behind.
+      webhooks: [{ behaviour: 'ok', count: q(8, 3) }],
+      events: q(60, 10),
       kills: 0,
       settleMs: q(200_000, 20_000),
     },
