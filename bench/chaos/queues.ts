@@ -88,3 +88,12 @@ export function readQueues(dataDir: string): QueueSnapshot {
   }
   return snapshot;
 }
+
+/** The same, while fauxqs is running: undefined when the file is busy at that moment. */
+export function peekQueues(dataDir: string): QueueSnapshot | undefined {
+  try {
+    return readQueues(dataDir);
+  } catch {
+    return undefined;
+  }
+}

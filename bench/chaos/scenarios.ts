@@ -13,7 +13,7 @@ import { ensureReceiverCertificate } from '../../local/certificates.ts';
 import { seededRandom } from '../../local/faults.ts';
 import { addPair, emptyTally, isSettled, type PairEvidence, percentile, type Tally } from './accounting.ts';
 import { type ApiStats, allDeliveries, chaosApi, type DeliveryRow, webhookRowSchema } from './api.ts';
-import { readQueues } from './queues.ts';
+import { peekQueues, type QueueSnapshot, readQueues } from './queues.ts';
 import { type Behaviour, ChaosReceiver, eventKeyOf } from './receiver.ts';
 import { type ChaosStack, type FaultTotals, startChaosStack } from './stack.ts';
 
@@ -182,13 +182,24 @@ export async function runScenario(
       const row = rows.get(`${pair.webhook.id} ${pair.key}`);
       return { receipt, row };
     };
-    const unsettled = (rows: ReturnType<typeof indexRows>) =>
+    const deadLettered = (
+      queues: QueueSnapshot | undefined,
+      pair: { webhook: Webhook; key: string },
+      ids: Iterable<string>,
+    ) =>
+      queues !== undefined &&
+      (queues.eventsDeadLettered.has(pair.key) ||
+        queues.deliveriesDeadLettered.has(`${pair.webhook.id} ${pair.key}`) ||
+        [...ids].some((id) => queues.deliveriesDeadLettered.has(`${pair.webhook.id} ${id}`)));
+    /** Pairs with work still to come; a dead-lettered one is final too (until someone redrives it). */
+    const unsettled = (rows: ReturnType<typeof indexRows>, queues?: QueueSnapshot) =>
       pairs.filter((pair) => {
         const { receipt, row } = evidence(rows, pair);
-        return !isSettled(
+        const settled = isSettled(
           { rowStatus: row?.status, okAnswers: receipt?.ok ?? 0 },
           SUCCEEDS.has(pair.webhook.behaviour),
         );
+        return !settled && !deadLettered(queues, pair, row?.ids ?? []);
       }).length;
 
     const kills: ScenarioResult['kills'] = [];
@@ -217,8 +228,10 @@ export async function runScenario(
     const settleFrom = spec.kills > 0 ? stack.readyAt : Date.now();
     const deadline = settleFrom + spec.settleMs;
     let allSettled = false;
-    while (Date.now() < deadline) {
-      if (unsettled(indexRows(await allDeliveries(api))) === 0) {
+    for (let poll = 0; Date.now() < deadline; poll++) {
+      // The dead-letter queues, read while the stack runs (read-only; SQLite allows it), every 5th poll.
+      const queues = poll % 5 === 4 ? peekQueues(dataDir) : undefined;
+      if (unsettled(indexRows(await allDeliveries(api)), queues) === 0) {
         allSettled = true;
         break;
       }
