@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
 import { LimitExceededError } from '../../functions/core/errors.ts';
 import type { WebhookRecord } from '../../functions/core/records.ts';
@@ -21,8 +21,6 @@ function faultyClient(drops: Drops): { db: DynamoDBDocumentClient; dropped: stri
   const client = new DynamoDBClient({
     endpoint: config().endpoints.dynamodb,
     maxAttempts: 3,
-    // No backoff wait between the retries of a dropped answer.
-    retryStrategy: undefined,
   });
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -128,6 +126,25 @@ describe('webhook writes under SDK retries after a lost answer', () => {
     expect(await truth().get(ws, record.id)).toBeNull();
     expect(await slots(ws)).toEqual([]);
     expect(await truth().delete(ws, record.id)).toBe(false);
+  });
+});
+
+describe('a workspace counted before the id set was kept', () => {
+  it('is rebuilt from its webhooks the first time the legacy count blocks a create', async () => {
+    const ws = workspace();
+    const existing = webhook(ws);
+    await truth().create(existing, 50);
+    // What an older version left: a drifted count (2 for 1 webhook) and no id set.
+    await dynamo().send(
+      new PutCommand({
+        TableName: table(),
+        Item: { workspace_id: ws, id: '#workspace', webhook_count: 2 },
+      }),
+    );
+    const next = webhook(ws);
+    await truth().create(next, 2);
+    expect(await slots(ws)).toEqual([existing.id, next.id].sort());
+    await expect(truth().create(webhook(ws), 2)).rejects.toBeInstanceOf(LimitExceededError);
   });
 });
 
