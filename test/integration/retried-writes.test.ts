@@ -16,12 +16,18 @@ import { dynamo } from '../../functions/shared/wiring.ts';
 /** Which operations lose their answer, and how many times each (Infinity: every attempt). */
 type Drops = Partial<Record<string, number>>;
 
+const made: DynamoDBClient[] = [];
+afterAll(() => {
+  for (const client of made) client.destroy();
+});
+
 function faultyClient(drops: Drops): { db: DynamoDBDocumentClient; dropped: string[] } {
   const dropped: string[] = [];
   const client = new DynamoDBClient({
     endpoint: config().endpoints.dynamodb,
     maxAttempts: 3,
   });
+  made.push(client);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
