@@ -21,6 +21,17 @@ function idSchema(field: string, pattern: RegExp, what: string) {
     .regex(pattern, `must be ${what}`);
 }
 
+/**
+ * A workspace id, as producers name it on events and the operator command takes it: letters, digits,
+ * `_`, `.`, `-`, at most 128 (the API never takes one: the key decides the workspace).
+ */
+export const WORKSPACE_ID_PATTERN = /^[\w.-]{1,128}$/;
+export const workspaceIdSchema = z
+  .string({ error: 'workspace_id is required' })
+  .min(1, { error: 'workspace_id is required', abort: true })
+  .max(128, { error: 'workspace_id must be at most 128 characters', abort: true })
+  .regex(WORKSPACE_ID_PATTERN, 'workspace_id must be letters, digits, _ . or -');
+
 /** A webhook id: a UUID. */
 export const webhookIdSchema = idSchema('id', UUID, 'a webhook id (a UUID)');
 
