@@ -160,7 +160,9 @@ export async function changeVisibilities(
           Entries: batch.map((item, index) => ({
             Id: String(index),
             ReceiptHandle: item.handle,
-            VisibilityTimeout: item.delaySeconds,
+            // Never 0: fauxqs (the local stack's SQS) loses a persisted message made visible with 0,
+            // and a second is no loss anywhere.
+            VisibilityTimeout: Math.max(1, Math.ceil(item.delaySeconds)),
           })),
         }),
       );
