@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
 import { LimitExceededError } from '../../functions/core/errors.ts';
 import type { WebhookRecord } from '../../functions/core/records.ts';
@@ -132,6 +132,49 @@ describe('webhook writes under SDK retries after a lost answer', () => {
     expect(await truth().get(ws, record.id)).toBeNull();
     expect(await slots(ws)).toEqual([]);
     expect(await truth().delete(ws, record.id)).toBe(false);
+  });
+});
+
+describe('slots that outlived their webhook (a failed undo or release)', () => {
+  const leak = (ws: string, ids: string[]) =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: { workspace_id: ws, id: '#workspace' },
+        UpdateExpression: 'ADD webhook_ids :ids',
+        ExpressionAttributeValues: { ':ids': new Set(ids) },
+      }),
+    );
+
+  it('are given back when the limit blocks a create, so the limit counts real webhooks', async () => {
+    const ws = workspace();
+    const real = webhook(ws);
+    await truth().create(real, 2);
+    const ghost = randomUUID();
+    await leak(ws, [ghost]);
+    const next = webhook(ws);
+    await truth().create(next, 2);
+    expect(await slots(ws)).toEqual([real.id, next.id].sort());
+    await expect(truth().create(webhook(ws), 2)).rejects.toBeInstanceOf(LimitExceededError);
+  });
+
+  it('is released by a retried delete that finds the webhook already gone', async () => {
+    const ws = workspace();
+    const gone = randomUUID();
+    await leak(ws, [gone]);
+    expect(await truth().delete(ws, gone)).toBe(false);
+    expect(await slots(ws)).toEqual([]);
+    // A delete of an id that holds no slot writes nothing (no workspace item is made).
+    const other = workspace();
+    expect(await truth().delete(other, randomUUID())).toBe(false);
+    const meta = await dynamo().send(
+      new GetCommand({
+        TableName: table(),
+        Key: { workspace_id: other, id: '#workspace' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(meta.Item).toBeUndefined();
   });
 });
 
