@@ -194,4 +194,6 @@ export const ENV = {
   /** Local stack only: extra CA certificates (PEM) the sender trusts, e.g. the local receiver's. */
   extraCaFile: 'ENCRATA_EXTRA_CA_FILE',
   autoDisableAfterSeconds: 'ENCRATA_AUTO_DISABLE_AFTER_SECONDS',
+  /** Set (to 1) only by the local stack: messages may then name local-only switches. Never set by CDK. */
+  localStack: 'ENCRATA_LOCAL_STACK',
 } as const;

@@ -53,6 +53,7 @@ export function functionEnvironment(
     [ENV.secretKey]: settings.secretKeyHex,
     [ENV.retrySchedule]: settings.retrySchedule.join(','),
     [ENV.allowPrivateTargets]: settings.allowPrivateTargets ? '1' : '0',
+    [ENV.localStack]: '1',
     [ENV.rateLimitPerMinute]: String(settings.rateLimitPerMinute ?? 30),
     ...(settings.workspaceRateLimitPerMinute
       ? { [ENV.workspaceRateLimitPerMinute]: String(settings.workspaceRateLimitPerMinute) }

@@ -10,6 +10,7 @@ import { type LocalConfig, LocalConfigError } from './config.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { SqsEventSource } from './event-source.ts';
+import { type InstalledFaults, installFaults } from './faults.ts';
 import { functionEnvironment } from './function-environment.ts';
 
 export const DEV_WORKSPACE_ID = 'ws_dev';
@@ -141,6 +142,14 @@ export async function startLocalStack(
     await seed(apiKey);
   }
 
+  // Injected AWS faults (ENCRATA_FAULTS) start once the stack is seeded, and spare the event source
+  // mappings' own client (on AWS those are Lambda's, not this code's).
+  let faults: InstalledFaults | undefined;
+  if (cfg.faults) {
+    faults = installFaults(cfg.faults, { exempt: [emulators.sqs] });
+    log(`fault injection on (ENCRATA_FAULTS): ${JSON.stringify(cfg.faults)}`);
+  }
+
   const onError = (source: string) => (error: unknown) =>
     log(`${source}: ${(error as Error).message ?? error}`);
   const sources = [
@@ -197,6 +206,11 @@ export async function startLocalStack(
         server.close();
         server.closeAllConnections();
         await Promise.all(sources.map((source) => source.stop()));
+        if (faults) {
+          // One line the chaos suite reads: how many calls were made and how many were failed.
+          log(`FAULTS ${JSON.stringify(faults.counts)}`);
+          faults.uninstall();
+        }
         await emulators.stop();
         rmSync(join(cfg.dataDir, 'stack.json'), { force: true });
       })();

@@ -14,7 +14,7 @@ export const webhookId = webhookIdKind;
 /** `{"id": …}`: the body that names one webhook. */
 export const webhookIdSchema = z.object({ id: webhookId });
 
-/** An HTTPS URL of at most 2048 characters, with a host and without a user:password part. */
+/** An HTTPS URL of at most 2048 characters, with a host, without a user:password part or a #fragment. */
 export const webhookUrlSchema = z
   .string({ error: 'url is required and must be a string' })
   .trim()
@@ -33,6 +33,8 @@ export const webhookUrlSchema = z
       ctx.addIssue({ code: 'custom', message: 'url must not contain a user name or password' });
     }
     if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'url must have a host' });
+    // A fragment is never sent over HTTP, so a URL with one cannot mean what it says ("#" alone too).
+    if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'url must not contain a #fragment' });
   });
 
 /** At least one catalogue event; duplicates are removed, first occurrence wins. */

@@ -72,6 +72,10 @@ const configSchema = z
     [ENV.dynamodbEndpoint]: url(ENV.dynamodbEndpoint),
     [ENV.sqsEndpoint]: url(ENV.sqsEndpoint),
     [ENV.extraCaFile]: optionalText(ENV.extraCaFile),
+    [ENV.localStack]: z.pipe(
+      z.optional(z.enum(['0', '1', ''], { error: `${ENV.localStack} must be 1 or 0` })),
+      z.transform((v) => v === '1'),
+    ),
     [ENV.autoDisableAfterSeconds]: positiveInt(
       ENV.autoDisableAfterSeconds,
       DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
@@ -99,6 +103,8 @@ export interface Config {
   endpoints: { dynamodb?: string; sqs?: string };
   extraCaFile?: string;
   autoDisableAfterSeconds: number;
+  /** Running as the local stack (ENCRATA_LOCAL_STACK=1): refusals may name local-only switches. */
+  localStack: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -139,6 +145,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     endpoints: { dynamodb: e[ENV.dynamodbEndpoint], sqs: e[ENV.sqsEndpoint] },
     extraCaFile: e[ENV.extraCaFile],
     autoDisableAfterSeconds: e[ENV.autoDisableAfterSeconds],
+    localStack: e[ENV.localStack],
   };
 }
 

@@ -45,6 +45,7 @@ describe('parseConfig', () => {
       [ENV.sqsEndpoint]: 'http://127.0.0.1:4568',
       [ENV.extraCaFile]: '/tmp/ca.pem',
       [ENV.autoDisableAfterSeconds]: '60',
+      [ENV.localStack]: '1',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -71,6 +72,7 @@ describe('parseConfig', () => {
       endpoints: { dynamodb: 'http://127.0.0.1:4567', sqs: 'http://127.0.0.1:4568' },
       extraCaFile: '/tmp/ca.pem',
       autoDisableAfterSeconds: 60,
+      localStack: true,
     });
   });
 
@@ -79,6 +81,7 @@ describe('parseConfig', () => {
     expect(config.secretKey).toEqual({ arn: AWS_ENV[ENV.secretKeyArn] });
     expect(config.retrySchedule).toEqual([...DEFAULT_RETRY_SCHEDULE_SECONDS]);
     expect(config.allowPrivateTargets).toBe(false);
+    expect(config.localStack).toBe(false);
     expect(config.maxWebhooksPerWorkspace).toBe(50);
     expect(config.rateLimitPerMinute).toBe(30);
     expect(config.workspaceRateLimitPerMinute).toBe(120);
