@@ -76,6 +76,25 @@ describe('rate limit: 30 requests per minute per key on /api/webhooks*, 120 per 
     expect((await call('GET', '/api/webhooks', { key: (await newWorkspace('rate2')).key })).status).toBe(200);
   }, 30_000);
 
+  it('is one budget per key across every prefix (contract §7)', async () => {
+    const { key } = await newWorkspace('prefixes');
+    const prefixes = ['/api', '/api/cli', '/api/agent'];
+    const started = Date.now();
+    const responses = [];
+    for (let i = 0; i < 31; i++) responses.push(await call('GET', `${prefixes[i % 3]}/webhooks`, { key }));
+    // As above: exact unless the burst outlasted one refill (2 s).
+    if (Date.now() - started < 2000) {
+      expect(responses.slice(0, 30).map((r) => Number(r.headers['x-ratelimit-remaining']))).toEqual(
+        Array.from({ length: 30 }, (_, i) => 29 - i),
+      );
+      expect(responses[30]?.status).toBe(429);
+    } else {
+      expect(responses.some((r) => r.status === 429 || Number(r.headers['x-ratelimit-remaining']) < 10)).toBe(
+        true,
+      );
+    }
+  }, 30_000);
+
   it('cannot be multiplied by minting keys: the workspace has one ceiling across all its keys', async () => {
     const { workspaceId, key } = await newWorkspace('ceiling');
     const keys = [key];
