@@ -118,6 +118,15 @@ export const DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE = 50;
 /** Requests per minute per API key on the webhook endpoints (contract §1). */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 30;
 
+/**
+ * The ceiling on the webhook endpoints across all API keys of a workspace, in keys' budgets: unless
+ * configured, 4 × the per-key limit (120 requests a minute).
+ */
+export const WORKSPACE_CEILING_IN_KEYS = 4;
+
+/** API keys a workspace may create through the API per hour (a burst of them, then one every 6 minutes). */
+export const DEFAULT_KEY_CREATIONS_PER_HOUR = 10;
+
 /** How long a webhook may fail without a success before it is disabled (contract §5: 5 days). */
 export const DEFAULT_AUTO_DISABLE_AFTER_SECONDS = 5 * 24 * 60 * 60;
 
@@ -178,6 +187,8 @@ export const ENV = {
   allowPrivateTargets: 'ENCRATA_ALLOW_PRIVATE_TARGETS',
   maxWebhooks: 'ENCRATA_MAX_WEBHOOKS',
   rateLimitPerMinute: 'ENCRATA_RATE_LIMIT_PER_MINUTE',
+  workspaceRateLimitPerMinute: 'ENCRATA_WORKSPACE_RATE_LIMIT_PER_MINUTE',
+  keyCreationsPerHour: 'ENCRATA_KEY_CREATIONS_PER_HOUR',
   dynamodbEndpoint: 'ENCRATA_DYNAMODB_ENDPOINT',
   sqsEndpoint: 'ENCRATA_SQS_ENDPOINT',
   /** Local stack only: extra CA certificates (PEM) the sender trusts, e.g. the local receiver's. */

@@ -1,7 +1,7 @@
 import { type ApiKeyRecord, buildApiKeyRecord, type Caller, isKeyInactive } from './api-keys.ts';
-import { ConflictError, NotFoundError } from './errors.ts';
+import { ConflictError, NotFoundError, RateLimitedError } from './errors.ts';
 import { generateApiKey, generateUuid, hashApiKey } from './ids.ts';
-import type { ApiKeyStore, EventPublisher } from './ports.ts';
+import type { ApiKeyStore, EventPublisher, RateLimiter, RateLimitRule } from './ports.ts';
 import { buildSystemEventMessage } from './publish.ts';
 import { sortNewestFirst } from './webhook-service.ts';
 
@@ -85,6 +85,30 @@ export async function issueApiKey(
     throw error;
   }
   return { record, key };
+}
+
+/**
+ * `POST /api/keys`: a key for the caller's workspace, within the workspace's budget of key creations
+ * (otherwise anyone holding one key could mint keys to multiply the per-key rate limit). Refused
+ * creations are not counted.
+ */
+export async function createApiKey(
+  ports: ApiKeyServicePorts & { rateLimiter: RateLimiter },
+  caller: Caller,
+  options: { name: string; now: Date; rule: RateLimitRule },
+): Promise<{ record: ApiKeyRecord; key: string }> {
+  const state = await ports.rateLimiter.hit(
+    `key-creations:${caller.workspaceId}`,
+    options.now.getTime(),
+    options.rule,
+  );
+  if (state.exceeded) {
+    throw new RateLimitedError(
+      state.retryAfterSeconds,
+      `A workspace can create at most ${options.rule.limit} API keys per hour; retry later`,
+    );
+  }
+  return issueApiKey(ports, { workspaceId: caller.workspaceId, name: options.name, now: options.now });
 }
 
 export async function listApiKeys(

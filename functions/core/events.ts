@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { workspaceIdSchema } from './id-schemas.ts';
 
 /**
  * The event catalogue (contract §4). Each event's `data` schema lists the fields a producer
@@ -142,7 +143,7 @@ const idempotencyKey = z
 export const eventMessageSchema = z
   .object({
     id: idempotencyKey.optional(),
-    workspace_id: z.string().min(1).max(128),
+    workspace_id: workspaceIdSchema,
     event: eventTypeSchema,
     data: z.record(z.string(), z.unknown()),
     created_at: z.iso.datetime().optional(),

@@ -1,17 +1,15 @@
 import * as z from 'zod';
 import { FORBIDDEN_TEXT } from './api-keys.ts';
 import { eventTypeSchema } from './events.ts';
+import { webhookIdSchema as webhookIdKind } from './id-schemas.ts';
 import type { WebhookRecord } from './records.ts';
 
 /** Defaults and bounds of the webhook object (contract §2). */
 export const MAX_URL_LENGTH = 2048;
 export const MAX_DESCRIPTION_LENGTH = 500;
 
-/** A webhook id: a UUID (ids are made by the service; anything else cannot be one). */
-export const webhookId = z
-  .string({ error: 'id is required' })
-  .min(1, { error: 'id is required', abort: true })
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a webhook id (a UUID)');
+/** A webhook id: a UUID (core/id-schemas.ts, the one schema per kind of id). */
+export const webhookId = webhookIdKind;
 
 /** `{"id": …}`: the body that names one webhook. */
 export const webhookIdSchema = z.object({ id: webhookId });

@@ -12,7 +12,11 @@ import {
 } from '../core/errors.ts';
 import { API_KEY_PATTERN, hashApiKey } from '../core/ids.ts';
 import type { ApiKeyStore, RateLimiter, RateLimitState } from '../core/ports.ts';
-import { uncountedRateLimitState } from '../core/rate-limit.ts';
+import {
+  combineRateLimitStates,
+  RATE_LIMIT_WINDOW_SECONDS,
+  uncountedRateLimitState,
+} from '../core/rate-limit.ts';
 import { parseOrThrow } from '../core/validation.ts';
 import type { RouteSpec } from '../routes/route.ts';
 import { type ApiPrefix, splitPrefix } from '../routes.ts';
@@ -99,6 +103,8 @@ export interface HttpCollaborators {
   apiKeys: () => Pick<ApiKeyStore, 'findByHash' | 'touch'>;
   rateLimiter: () => RateLimiter;
   rateLimitPerMinute: () => number;
+  /** The ceiling across all keys of a workspace, so minting keys cannot multiply the budget. */
+  workspaceRateLimitPerMinute: () => number;
   logger: Logger;
   now: () => number;
 }
@@ -147,13 +153,24 @@ export function createHttpHandler(collaborators: HttpCollaborators) {
     return { workspaceId: record.workspace_id, keyId: record.id };
   }
 
-  /** Counts the request against its key's budget; over it, a 429. */
+  /**
+   * Counts the request against its key's budget, then its workspace's ceiling; over either, a 429.
+   * The headers keep the key's limit and show what is left under both.
+   */
   async function countRequest(request: Request, caller: Caller, now: number): Promise<void> {
-    const state = await collaborators
-      .rateLimiter()
-      .hit(caller.keyId, now, collaborators.rateLimitPerMinute());
+    const perKey = { limit: collaborators.rateLimitPerMinute(), periodSeconds: RATE_LIMIT_WINDOW_SECONDS };
+    let state = await collaborators.rateLimiter().hit(`key:${caller.keyId}`, now, perKey);
+    if (!state.exceeded) state = combineRateLimitStates(state, await countWorkspaceRequest(caller, now));
     request.context.rateLimit = state;
-    if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
+    if (state.exceeded) throw new RateLimitedError(state.retryAfterSeconds);
+  }
+
+  /** The workspace-wide ceiling, across all its API keys (only key callers count against it). */
+  function countWorkspaceRequest(caller: Caller, now: number): Promise<RateLimitState> {
+    return collaborators.rateLimiter().hit(`workspace:${caller.workspaceId}`, now, {
+      limit: collaborators.workspaceRateLimitPerMinute(),
+      periodSeconds: RATE_LIMIT_WINDOW_SECONDS,
+    });
   }
 
   /**
@@ -255,6 +272,7 @@ export const httpHandler = createHttpHandler({
   apiKeys: apiKeyStore,
   rateLimiter,
   rateLimitPerMinute: () => config().rateLimitPerMinute,
+  workspaceRateLimitPerMinute: () => config().workspaceRateLimitPerMinute,
   logger,
   now: Date.now,
 });

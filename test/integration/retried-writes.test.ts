@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
 import { LimitExceededError } from '../../functions/core/errors.ts';
 import type { WebhookRecord } from '../../functions/core/records.ts';
@@ -16,14 +16,18 @@ import { dynamo } from '../../functions/shared/wiring.ts';
 /** Which operations lose their answer, and how many times each (Infinity: every attempt). */
 type Drops = Partial<Record<string, number>>;
 
+const made: DynamoDBClient[] = [];
+afterAll(() => {
+  for (const client of made) client.destroy();
+});
+
 function faultyClient(drops: Drops): { db: DynamoDBDocumentClient; dropped: string[] } {
   const dropped: string[] = [];
   const client = new DynamoDBClient({
     endpoint: config().endpoints.dynamodb,
     maxAttempts: 3,
-    // No backoff wait between the retries of a dropped answer.
-    retryStrategy: undefined,
   });
+  made.push(client);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
@@ -128,6 +132,68 @@ describe('webhook writes under SDK retries after a lost answer', () => {
     expect(await truth().get(ws, record.id)).toBeNull();
     expect(await slots(ws)).toEqual([]);
     expect(await truth().delete(ws, record.id)).toBe(false);
+  });
+});
+
+describe('slots that outlived their webhook (a failed undo or release)', () => {
+  const leak = (ws: string, ids: string[]) =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: { workspace_id: ws, id: '#workspace' },
+        UpdateExpression: 'ADD webhook_ids :ids',
+        ExpressionAttributeValues: { ':ids': new Set(ids) },
+      }),
+    );
+
+  it('are given back when the limit blocks a create, so the limit counts real webhooks', async () => {
+    const ws = workspace();
+    const real = webhook(ws);
+    await truth().create(real, 2);
+    const ghost = randomUUID();
+    await leak(ws, [ghost]);
+    const next = webhook(ws);
+    await truth().create(next, 2);
+    expect(await slots(ws)).toEqual([real.id, next.id].sort());
+    await expect(truth().create(webhook(ws), 2)).rejects.toBeInstanceOf(LimitExceededError);
+  });
+
+  it('is released by a retried delete that finds the webhook already gone', async () => {
+    const ws = workspace();
+    const gone = randomUUID();
+    await leak(ws, [gone]);
+    expect(await truth().delete(ws, gone)).toBe(false);
+    expect(await slots(ws)).toEqual([]);
+    // A delete of an id that holds no slot writes nothing (no workspace item is made).
+    const other = workspace();
+    expect(await truth().delete(other, randomUUID())).toBe(false);
+    const meta = await dynamo().send(
+      new GetCommand({
+        TableName: table(),
+        Key: { workspace_id: other, id: '#workspace' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(meta.Item).toBeUndefined();
+  });
+});
+
+describe('a workspace counted before the id set was kept', () => {
+  it('is rebuilt from its webhooks the first time the legacy count blocks a create', async () => {
+    const ws = workspace();
+    const existing = webhook(ws);
+    await truth().create(existing, 50);
+    // What an older version left: a drifted count (2 for 1 webhook) and no id set.
+    await dynamo().send(
+      new PutCommand({
+        TableName: table(),
+        Item: { workspace_id: ws, id: '#workspace', webhook_count: 2 },
+      }),
+    );
+    const next = webhook(ws);
+    await truth().create(next, 2);
+    expect(await slots(ws)).toEqual([existing.id, next.id].sort());
+    await expect(truth().create(webhook(ws), 2)).rejects.toBeInstanceOf(LimitExceededError);
   });
 });
 

@@ -83,7 +83,7 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   private async takeSlot(workspaceId: string, id: string, maxPerWorkspace: number): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.db.send(
           new UpdateCommand({
@@ -98,8 +98,10 @@ export class DynamoWebhookStore implements WebhookStore {
         return;
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
-        // A workspace counted before the id set was kept: rebuild the set from its webhooks, once.
+        // A workspace counted before the id set was kept: rebuild the set from its webhooks, once;
+        // then give back slots whose webhook is gone (a failed undo or release), once.
         if (attempt === 0 && (await this.migrateCount(workspaceId))) continue;
+        if (attempt < 2 && (await this.reconcileSlots(workspaceId))) continue;
         throw new LimitExceededError(`A workspace can hold at most ${maxPerWorkspace} webhooks`);
       }
     }
@@ -133,6 +135,35 @@ export class DynamoWebhookStore implements WebhookStore {
     return true;
   }
 
+  /**
+   * Drops ids from the set that name no webhook, should a create's undo or a delete's release have
+   * failed; true when there were any. Only run when the limit blocks a create. (A create of the same
+   * workspace between taking its slot and writing its webhook at that very moment could lose its slot
+   * here and so exceed the limit by one: a rare, harmless overshoot, never a refusal in error.)
+   */
+  private async reconcileSlots(workspaceId: string): Promise<boolean> {
+    const meta = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { workspace_id: workspaceId, id: WORKSPACE_ITEM },
+        ConsistentRead: true,
+      }),
+    );
+    const slots = [...((meta.Item?.webhook_ids as Set<string> | undefined) ?? [])];
+    const existing = new Set((await this.list(workspaceId)).map((webhook) => webhook.id));
+    const stale = slots.filter((id) => !existing.has(id));
+    if (stale.length === 0) return false;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { workspace_id: workspaceId, id: WORKSPACE_ITEM },
+        UpdateExpression: 'DELETE webhook_ids :stale',
+        ExpressionAttributeValues: { ':stale': new Set(stale) },
+      }),
+    );
+    return true;
+  }
+
   private async undoCreate(record: WebhookRecord): Promise<void> {
     // Only our own write (should it have landed after all), never a webhook someone else made.
     await this.db.send(
@@ -146,15 +177,21 @@ export class DynamoWebhookStore implements WebhookStore {
     await this.releaseSlot(record.workspace_id, record.id);
   }
 
+  /** Gives the webhook's slot back; nothing when it holds none (nothing written, nothing made). */
   private async releaseSlot(workspaceId: string, id: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { workspace_id: workspaceId, id: WORKSPACE_ITEM },
-        UpdateExpression: 'DELETE webhook_ids :id',
-        ExpressionAttributeValues: { ':id': new Set([id]) },
-      }),
-    );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { workspace_id: workspaceId, id: WORKSPACE_ITEM },
+          UpdateExpression: 'DELETE webhook_ids :id',
+          ConditionExpression: 'contains(webhook_ids, :one)',
+          ExpressionAttributeValues: { ':id': new Set([id]), ':one': id },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   async update(
@@ -265,7 +302,11 @@ export class DynamoWebhookStore implements WebhookStore {
    * of a delete whose answer was lost still succeeds (and still frees the slot).
    */
   async delete(workspaceId: string, id: string): Promise<boolean> {
-    if (!(await this.get(workspaceId, id))) return false;
+    if (!(await this.get(workspaceId, id))) {
+      // A retry of a delete whose release failed finds no webhook: its slot still goes (a no-op else).
+      if (!id.startsWith('#')) await this.releaseSlot(workspaceId, id);
+      return false;
+    }
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: { workspace_id: workspaceId, id } }));
     await this.releaseSlot(workspaceId, id);
     return true;

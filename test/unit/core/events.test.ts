@@ -153,6 +153,13 @@ describe('eventMessageSchema', () => {
     }
     expect(issuePaths({ event: 'credits.exhausted', data })).toEqual(['workspace_id']);
     expect(issuePaths({ workspace_id: '', event: 'credits.exhausted', data })).toEqual(['workspace_id']);
+    // What keys:create accepts, and nothing a DynamoDB key should not hold (multi-byte, over-long, spaces).
+    for (const workspace_id of ['wé', 'w s', 'w'.repeat(129), 'ws\u0000', '😀']) {
+      expect(issuePaths({ workspace_id, event: 'credits.exhausted', data })).toEqual(['workspace_id']);
+    }
+    expect(issuePaths({ workspace_id: `ws_${'w'.repeat(125)}`, event: 'credits.exhausted', data })).toEqual(
+      [],
+    );
   });
 
   /** `{"balance":0,"x":[[…]]}` with `levels` levels in all (the data object is the first). */
