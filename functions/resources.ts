@@ -22,7 +22,7 @@ export interface TableDefinition {
 }
 
 export const TABLES = {
-  /** Webhooks by workspace; plus one `#workspace` item per workspace holding the webhook count. */
+  /** Webhooks by workspace; plus one `#workspace` item per workspace holding its webhooks' ids (the limit). */
   webhooks: {
     logicalName: 'Webhooks',
     partitionKey: { name: 'workspace_id', type: 'S' },
@@ -121,9 +121,19 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 30;
 /**
  * Dashboard sessions (functions/core/sessions.ts): their own requests-per-minute budget, enough for
  * the page's live view (a read every 3 s) with room for a person's clicks, and how long one lasts.
+ * Not counted towards the workspace ceiling below.
  */
 export const DEFAULT_SESSION_RATE_LIMIT_PER_MINUTE = 120;
 export const DEFAULT_SESSION_TTL_SECONDS = 12 * 60 * 60;
+
+/**
+ * The ceiling on the webhook endpoints across all API keys of a workspace, in keys' budgets: unless
+ * configured, 4 × the per-key limit (120 requests a minute).
+ */
+export const WORKSPACE_CEILING_IN_KEYS = 4;
+
+/** API keys a workspace may create through the API per hour (a burst of them, then one every 6 minutes). */
+export const DEFAULT_KEY_CREATIONS_PER_HOUR = 10;
 
 /** How long a webhook may fail without a success before it is disabled (contract §5: 5 days). */
 export const DEFAULT_AUTO_DISABLE_AFTER_SECONDS = 5 * 24 * 60 * 60;
@@ -185,9 +195,13 @@ export const ENV = {
   allowPrivateTargets: 'ENCRATA_ALLOW_PRIVATE_TARGETS',
   maxWebhooks: 'ENCRATA_MAX_WEBHOOKS',
   rateLimitPerMinute: 'ENCRATA_RATE_LIMIT_PER_MINUTE',
+  workspaceRateLimitPerMinute: 'ENCRATA_WORKSPACE_RATE_LIMIT_PER_MINUTE',
+  keyCreationsPerHour: 'ENCRATA_KEY_CREATIONS_PER_HOUR',
   dynamodbEndpoint: 'ENCRATA_DYNAMODB_ENDPOINT',
   sqsEndpoint: 'ENCRATA_SQS_ENDPOINT',
   /** Local stack only: extra CA certificates (PEM) the sender trusts, e.g. the local receiver's. */
   extraCaFile: 'ENCRATA_EXTRA_CA_FILE',
   autoDisableAfterSeconds: 'ENCRATA_AUTO_DISABLE_AFTER_SECONDS',
+  /** Set (to 1) only by the local stack: messages may then name local-only switches. Never set by CDK. */
+  localStack: 'ENCRATA_LOCAL_STACK',
 } as const;

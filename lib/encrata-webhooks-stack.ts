@@ -3,7 +3,15 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DEFAULT_AUTO_DISABLE_AFTER_SECONDS, ENV, TABLES, type TableName } from '../functions/resources.ts';
+import {
+  DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
+  DEFAULT_KEY_CREATIONS_PER_HOUR,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  ENV,
+  TABLES,
+  type TableName,
+  WORKSPACE_CEILING_IN_KEYS,
+} from '../functions/resources.ts';
 import { DashboardSite } from './constructs/dashboard-site.ts';
 import { type ConsumerSizing, EventPipeline } from './constructs/event-pipeline.ts';
 import { ManagementApi } from './constructs/management-api.ts';
@@ -54,6 +62,10 @@ export interface EncrataWebhooksStackProps extends StackProps {
   readonly maxWebhooksPerWorkspace?: number;
   /** Requests per minute per API key on /api/webhooks* (contract §1). @default 30 */
   readonly rateLimitPerMinute?: number;
+  /** Requests per minute across all API keys of a workspace on /api/webhooks*. @default 4 × rateLimitPerMinute (120) */
+  readonly workspaceRateLimitPerMinute?: number;
+  /** API keys a workspace may create through the API per hour. @default 10 */
+  readonly keyCreationsPerHour?: number;
 }
 
 /** The webhook system: tables, secret key, event pipeline, management API, dashboard and alarms. */
@@ -92,7 +104,12 @@ export class EncrataWebhooksStack extends Stack {
       [ENV.secretKeyArn]: secretKey.secretArn,
       [ENV.maxWebhooks]: String(props.maxWebhooksPerWorkspace ?? 50),
       [ENV.autoDisableAfterSeconds]: String(autoDisableAfterSeconds(props.autoDisableAfterSeconds)),
-      [ENV.rateLimitPerMinute]: String(props.rateLimitPerMinute ?? 30),
+      [ENV.rateLimitPerMinute]: String(props.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
+      [ENV.workspaceRateLimitPerMinute]: String(
+        props.workspaceRateLimitPerMinute ??
+          WORKSPACE_CEILING_IN_KEYS * (props.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
+      ),
+      [ENV.keyCreationsPerHour]: String(props.keyCreationsPerHour ?? DEFAULT_KEY_CREATIONS_PER_HOUR),
     };
 
     this.pipeline = new EventPipeline(this, 'Pipeline', {

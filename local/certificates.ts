@@ -49,7 +49,7 @@ export async function ensureReceiverCertificate(dataDir: string): Promise<Certif
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
   if (!existsSync(certFile) || !existsSync(keyFile)) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const { cert, key } = await createLocalCertificate();
     writeFileSync(keyFile, key, { mode: 0o600 });
     writeFileSync(certFile, cert);

@@ -6,6 +6,52 @@ import {
   DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
   DEFAULT_RETRY_SCHEDULE_SECONDS,
 } from '../functions/resources.ts';
+import type { FaultPlan } from './faults.ts';
+
+/** The default data directory (relative to the working directory), as README says. */
+export const DEFAULT_DATA_DIR = '.local';
+
+/**
+ * The local stack's data directory from the environment: `ENCRATA_DATA_DIR` (an empty value means the
+ * default), made absolute. `npm start` and every script that finds the stack (receiver, publish,
+ * keys:create, redrive, env, demo) resolve it here, so one exported variable points them all at one stack.
+ */
+export function resolveDataDir(env: NodeJS.ProcessEnv): string {
+  return resolve(env.ENCRATA_DATA_DIR || DEFAULT_DATA_DIR);
+}
+
+const FAULTS_USAGE = 'ENCRATA_FAULTS must look like dynamodb:0.2,sqs:0.2[,lost:0.5][,seed:7]';
+const SHARE = 'ENCRATA_FAULTS: each share must be a number from 0 to 1';
+const share = z.coerce.number({ error: SHARE }).min(0, SHARE).max(1, SHARE);
+/**
+ * ENCRATA_FAULTS (local/faults.ts): `service:share` pairs. `dynamodb` and `sqs` are the shares of
+ * calls that fail, `lost` the share of those faults that strike after the call took effect, `seed`
+ * makes the sequence repeatable.
+ */
+const faultsSchema = z
+  .string()
+  .transform((text) => Object.fromEntries(text.split(',').map((part) => part.trim().split(':'))))
+  .pipe(
+    z.strictObject(
+      {
+        dynamodb: share.optional(),
+        sqs: share.optional(),
+        lost: share.optional(),
+        seed: z.coerce
+          .number()
+          .int('ENCRATA_FAULTS: seed must be a whole number')
+          .min(0, 'ENCRATA_FAULTS: seed must be a whole number')
+          .optional(),
+      },
+      { error: FAULTS_USAGE },
+    ),
+  )
+  .transform((plan) => ({
+    dynamodb: plan.dynamodb ?? 0,
+    sqs: plan.sqs ?? 0,
+    lost: plan.lost ?? 0,
+    seed: plan.seed,
+  }));
 
 /** A configuration problem, told in one sentence; `npm start` prints it and exits non-zero. */
 export class LocalConfigError extends Error {}
@@ -24,6 +70,8 @@ export interface LocalConfig {
   autoDisableAfterSeconds: number;
   /** A DynamoDB-compatible endpoint to use instead of the embedded dynalite (e.g. DynamoDB Local). */
   dynamodbEndpoint: string | undefined;
+  /** Injected AWS faults (ENCRATA_FAULTS; local only, for the chaos suite), or none. */
+  faults: FaultPlan | undefined;
 }
 
 const schema = z.object({
@@ -58,6 +106,11 @@ const schema = z.object({
   ENCRATA_DYNAMODB_ENDPOINT: z
     .url({ protocol: /^https?$/, error: 'ENCRATA_DYNAMODB_ENDPOINT must be an http(s) URL' })
     .optional(),
+  ENCRATA_FAULTS: z
+    .string()
+    .regex(/^[a-z]+:[\d.]+(,[a-z]+:[\d.]+)*$/, FAULTS_USAGE)
+    .pipe(faultsSchema)
+    .optional(),
   ENCRATA_LOG_LEVEL: z
     .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'], {
       error: 'ENCRATA_LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT',
@@ -80,6 +133,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     ENCRATA_AUTO_DISABLE_AFTER_SECONDS: empty(env.ENCRATA_AUTO_DISABLE_AFTER_SECONDS),
     ENCRATA_LOG_LEVEL: empty(env.ENCRATA_LOG_LEVEL),
     ENCRATA_DYNAMODB_ENDPOINT: empty(env.ENCRATA_DYNAMODB_ENDPOINT),
+    ENCRATA_FAULTS: empty(env.ENCRATA_FAULTS),
   });
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -102,7 +156,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
   return {
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
     host: e.ENCRATA_HOST ?? '127.0.0.1',
-    dataDir: resolve(e.ENCRATA_DATA_DIR ?? '.local'),
+    dataDir: resolveDataDir({ ENCRATA_DATA_DIR: e.ENCRATA_DATA_DIR }),
     devApiKey: e.ENCRATA_DEV_API_KEY,
     retrySchedule,
     allowPrivateTargets: e.ENCRATA_ALLOW_PRIVATE_TARGETS === '1',
@@ -113,5 +167,6 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
       e.ENCRATA_AUTO_DISABLE_AFTER_SECONDS ?? DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
     ),
     dynamodbEndpoint: e.ENCRATA_DYNAMODB_ENDPOINT,
+    faults: e.ENCRATA_FAULTS,
   };
 }

@@ -29,6 +29,7 @@ import {
   type TableDefinition,
   type TableName,
 } from '../functions/resources.ts';
+import { currentQueueUrl } from './queue-url.ts';
 
 /** The prefix of local table names, unless a run asks for its own. */
 export const LOCAL_TABLE_PREFIX = 'encrata-';
@@ -154,11 +155,12 @@ async function startDynalite(dataDir?: string): Promise<{ endpoint: string; stop
 
 async function ensureQueue(
   sqs: SQSClient,
+  sqsEndpoint: string,
   name: string,
   attributes: Record<string, string>,
 ): Promise<{ url: string; arn: string }> {
   const created = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const url = created.QueueUrl ?? '';
+  const url = currentQueueUrl(created.QueueUrl ?? '', sqsEndpoint);
   // Set every time, so a changed retry schedule (and so maxReceiveCount) applies on restart.
   await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
   const described = await sqs.send(
@@ -169,16 +171,19 @@ async function ensureQueue(
 
 async function ensureQueues(
   sqs: SQSClient,
+  sqsEndpoint: string,
   retries: number,
 ): Promise<Record<keyof typeof QUEUES, QueueInfo>> {
   const result = {} as Record<keyof typeof QUEUES, QueueInfo>;
   for (const key of Object.keys(QUEUES) as (keyof typeof QUEUES)[]) {
     const definition = QUEUES[key];
     const retention = String(definition.retentionSeconds);
-    const dlq = await ensureQueue(sqs, localQueueName(key, true), { MessageRetentionPeriod: retention });
+    const dlq = await ensureQueue(sqs, sqsEndpoint, localQueueName(key, true), {
+      MessageRetentionPeriod: retention,
+    });
     const maxReceiveCount =
       key === 'deliveries' ? deliveryMaxReceiveCount(retries) : definition.maxReceiveCount;
-    const main = await ensureQueue(sqs, localQueueName(key), {
+    const main = await ensureQueue(sqs, sqsEndpoint, localQueueName(key), {
       VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
       MessageRetentionPeriod: retention,
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
@@ -232,7 +237,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   const sqs = createSqsClient(sqsEndpoint);
   try {
     const tables = await ensureTables(dynamodbEndpoint, options.tablePrefix ?? LOCAL_TABLE_PREFIX);
-    const queues = await ensureQueues(sqs, options.retries);
+    const queues = await ensureQueues(sqs, sqsEndpoint, options.retries);
     return {
       dynamodbEndpoint,
       sqsEndpoint,

@@ -16,6 +16,8 @@ export interface FunctionSettings {
   allowPrivateTargets: boolean;
   logLevel: string;
   rateLimitPerMinute?: number;
+  /** The ceiling across a workspace's keys. @default the functions' (4 × rateLimitPerMinute) */
+  workspaceRateLimitPerMinute?: number;
   maxWebhooks?: number;
   autoDisableAfterSeconds?: number;
   extraCaFile?: string;
@@ -51,7 +53,11 @@ export function functionEnvironment(
     [ENV.secretKey]: settings.secretKeyHex,
     [ENV.retrySchedule]: settings.retrySchedule.join(','),
     [ENV.allowPrivateTargets]: settings.allowPrivateTargets ? '1' : '0',
+    [ENV.localStack]: '1',
     [ENV.rateLimitPerMinute]: String(settings.rateLimitPerMinute ?? 30),
+    ...(settings.workspaceRateLimitPerMinute
+      ? { [ENV.workspaceRateLimitPerMinute]: String(settings.workspaceRateLimitPerMinute) }
+      : {}),
     [ENV.maxWebhooks]: String(settings.maxWebhooks ?? 50),
     ...(settings.autoDisableAfterSeconds
       ? { [ENV.autoDisableAfterSeconds]: String(settings.autoDisableAfterSeconds) }

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FUNCTION_TIMEOUTS } from '../functions/resources.ts';
 import { ensureReceiverCertificate } from './certificates.ts';
 import { type LocalConfig, LocalConfigError } from './config.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { SqsEventSource } from './event-source.ts';
+import { type InstalledFaults, installFaults } from './faults.ts';
 import { functionEnvironment } from './function-environment.ts';
 
 export const DEV_WORKSPACE_ID = 'ws_dev';
@@ -33,20 +35,6 @@ export interface StackInfo {
 export interface LocalStack {
   info: StackInfo;
   stop(): Promise<void>;
-}
-
-/** Ensures the data directory exists and is writable, or says so in one sentence. */
-export function prepareDataDir(dataDir: string): void {
-  try {
-    mkdirSync(dataDir, { recursive: true });
-    accessSync(dataDir, constants.W_OK);
-    const probe = join(dataDir, '.write-test');
-    writeFileSync(probe, '');
-    rmSync(probe);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new LocalConfigError(`ENCRATA_DATA_DIR "${dataDir}" is not a writable directory (${code}).`);
-  }
 }
 
 /** A value kept in the data directory across restarts, generated on first use. */
@@ -154,6 +142,14 @@ export async function startLocalStack(
     await seed(apiKey);
   }
 
+  // Injected AWS faults (ENCRATA_FAULTS) start once the stack is seeded, and spare the event source
+  // mappings' own client (on AWS those are Lambda's, not this code's).
+  let faults: InstalledFaults | undefined;
+  if (cfg.faults) {
+    faults = installFaults(cfg.faults, { exempt: [emulators.sqs] });
+    log(`fault injection on (ENCRATA_FAULTS): ${JSON.stringify(cfg.faults)}`);
+  }
+
   const onError = (source: string) => (error: unknown) =>
     log(`${source}: ${(error as Error).message ?? error}`);
   const sources = [
@@ -210,6 +206,11 @@ export async function startLocalStack(
         server.close();
         server.closeAllConnections();
         await Promise.all(sources.map((source) => source.stop()));
+        if (faults) {
+          // One line the chaos suite reads: how many calls were made and how many were failed.
+          log(`FAULTS ${JSON.stringify(faults.counts)}`);
+          faults.uninstall();
+        }
         await emulators.stop();
         rmSync(join(cfg.dataDir, 'stack.json'), { force: true });
       })();

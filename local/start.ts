@@ -18,6 +18,9 @@ async function main(): Promise<void> {
       `  API key:    ${stack.info.api_key}  (workspace ${stack.info.workspace_id})`,
       `  Data:       ${cfg.dataDir}`,
       '',
+      `  Another terminal finds this stack with:  eval "$(ENCRATA_DATA_DIR='${cfg.dataDir}' npm run -s stack:env)"`,
+      `  Or watch a delivery end to end:          ENCRATA_DATA_DIR='${cfg.dataDir}' npm run demo`,
+      '',
     ].join('\n'),
   );
   let signals = 0;

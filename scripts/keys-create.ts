@@ -11,6 +11,7 @@ import { createSqsClient } from '../functions/adapters/sqs/client.ts';
 import { SqsEventPublisher } from '../functions/adapters/sqs/queues.ts';
 import { issueApiKey } from '../functions/core/api-key-service.ts';
 import { createApiKeySchema } from '../functions/core/api-keys.ts';
+import { WORKSPACE_ID_PATTERN } from '../functions/core/id-schemas.ts';
 import { fail, readLocalStack } from './stack-info.ts';
 
 const { values } = parseArgs({
@@ -23,7 +24,7 @@ const { values } = parseArgs({
   },
 });
 const workspaceId = values.workspace?.trim();
-if (!workspaceId || !/^[\w.-]{1,128}$/.test(workspaceId)) {
+if (!workspaceId || !WORKSPACE_ID_PATTERN.test(workspaceId)) {
   fail('Usage: npm run keys:create -- --workspace <id> --name <name> (workspace: letters, digits, _ . -).');
 }
 const name = createApiKeySchema.safeParse({ name: values.name });

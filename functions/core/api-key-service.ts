@@ -1,7 +1,7 @@
 import { type ApiKeyRecord, buildApiKeyRecord, type Caller, isKeyInactive } from './api-keys.ts';
-import { ConflictError, NotFoundError } from './errors.ts';
+import { ConflictError, NotFoundError, RateLimitedError } from './errors.ts';
 import { generateApiKey, generateUuid, hashApiKey } from './ids.ts';
-import type { ApiKeyStore, EventPublisher } from './ports.ts';
+import type { ApiKeyStore, EventPublisher, RateLimiter, RateLimitRule } from './ports.ts';
 import { buildSystemEventMessage } from './publish.ts';
 import { sortNewestFirst } from './webhook-service.ts';
 
@@ -41,9 +41,10 @@ async function publishRevoked(
 }
 
 /**
- * Issues a key for a workspace (API and operator command) and publishes `apikey.created`. If the
- * event cannot be published the key is revoked again and the error is thrown: a key nobody was
- * told about must not stay usable, and the caller (who never saw it) simply tries again.
+ * Issues a key for a workspace (API and operator command) and publishes `apikey.created`. If it
+ * cannot be stored or the event cannot be published, the key is revoked and deleted again and the
+ * error is thrown: a key nobody was told about must not stay (usable or listed), and the caller (who
+ * never saw it) simply tries again.
  */
 export async function issueApiKey(
   ports: ApiKeyServicePorts,
@@ -58,7 +59,13 @@ export async function issueApiKey(
     name: options.name,
     createdAt: options.now.toISOString(),
   });
-  await ports.apiKeys.create(record);
+  try {
+    await ports.apiKeys.create(record);
+  } catch (error) {
+    // Its write may have landed after all: a key nobody saw must not stay behind.
+    await ports.apiKeys.remove(record).catch(() => undefined);
+    throw error;
+  }
   try {
     await ports.publisher.publish(
       buildSystemEventMessage(
@@ -72,10 +79,36 @@ export async function issueApiKey(
       ),
     );
   } catch (error) {
+    // Refused at once, then gone: nobody saw it, so neither a usable nor a stray revoked key stays.
     await ports.apiKeys.revoke(record.key_hash, options.now.toISOString(), 'revoked').catch(() => undefined);
+    await ports.apiKeys.remove(record).catch(() => undefined);
     throw error;
   }
   return { record, key };
+}
+
+/**
+ * `POST /api/keys`: a key for the caller's workspace, within the workspace's budget of key creations
+ * (otherwise anyone holding one key could mint keys to multiply the per-key rate limit). Refused
+ * creations are not counted.
+ */
+export async function createApiKey(
+  ports: ApiKeyServicePorts & { rateLimiter: RateLimiter },
+  caller: Caller,
+  options: { name: string; now: Date; rule: RateLimitRule },
+): Promise<{ record: ApiKeyRecord; key: string }> {
+  const state = await ports.rateLimiter.hit(
+    `key-creations:${caller.workspaceId}`,
+    options.now.getTime(),
+    options.rule,
+  );
+  if (state.exceeded) {
+    throw new RateLimitedError(
+      state.retryAfterSeconds,
+      `A workspace can create at most ${options.rule.limit} API keys per hour; retry later`,
+    );
+  }
+  return issueApiKey(ports, { workspaceId: caller.workspaceId, name: options.name, now: options.now });
 }
 
 export async function listApiKeys(

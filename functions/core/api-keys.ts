@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { apiKeyIdSchema } from './id-schemas.ts';
 import type { ApiKeyRecord } from './records.ts';
 
 export const API_KEY_NAME_MAX = 100;
@@ -13,11 +14,8 @@ const nameSchema = z
   .max(API_KEY_NAME_MAX, `name must be at most ${API_KEY_NAME_MAX} characters`)
   .refine((name) => !FORBIDDEN_TEXT.test(name), 'name must not contain control characters or non-characters');
 
-/** An API key id: a UUID (anything else cannot be a key of ours). */
-export const apiKeyIdSchema = z
-  .string({ error: 'id is required' })
-  .min(1, 'id is required')
-  .max(64, 'id must be an API key id');
+/** An API key id: a UUID (core/id-schemas.ts). */
+export { apiKeyIdSchema } from './id-schemas.ts';
 
 export const createApiKeySchema = z.object({ name: nameSchema });
 

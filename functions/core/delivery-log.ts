@@ -11,14 +11,8 @@ import type { Caller } from './api-keys.ts';
 import { isExpired } from './deliveries.ts';
 import { NotFoundError } from './errors.ts';
 import { EVENT_TYPES, TEST_EVENT_TYPE } from './events.ts';
-import {
-  DELIVERY_ID_PATTERN,
-  deliveryIdFor,
-  LOWEST_REF,
-  parseDeliveryId,
-  previousKey,
-  webhookRef,
-} from './ids.ts';
+import { deliveryIdSchema } from './id-schemas.ts';
+import { deliveryIdFor, LOWEST_REF, parseDeliveryId, previousKey, webhookRef } from './ids.ts';
 import type { DeliveryLog, EventStore, Page, WebhookStore } from './ports.ts';
 import {
   DELIVERY_STATUSES,
@@ -44,9 +38,7 @@ export interface ReadLimits {
   storePage: number;
 }
 
-export const deliveryIdSchema = z
-  .string()
-  .regex(DELIVERY_ID_PATTERN, 'must be a delivery id (dlv_ followed by 26 characters)');
+export { deliveryIdSchema } from './id-schemas.ts';
 
 /** `GET /api/webhooks/deliveries` query: `webhook_id`, and beyond the contract the filters and paging. */
 export const listDeliveriesQuerySchema = z.object({

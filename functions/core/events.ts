@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { workspaceIdSchema } from './id-schemas.ts';
 
 /**
  * The event catalogue (contract §4). Each event's `data` schema lists the fields a producer
@@ -95,6 +96,40 @@ export const TEST_EVENT_TYPE = 'test';
 /** Largest serialized `data` a producer may publish (contract §4). */
 export const MAX_EVENT_DATA_BYTES = 64 * 1024;
 
+/**
+ * Deepest nesting of objects and arrays in `data` (the object itself is level 1). Real events are a
+ * few levels deep; a hostile, deeply nested body would otherwise make validation overflow its stack,
+ * throw, and be retried instead of dead-lettered at once.
+ */
+export const MAX_EVENT_DATA_DEPTH = 32;
+
+/** Whether `value` nests objects/arrays deeper than `max` levels; iterative, so any depth is safe. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * Ids of the events this service publishes itself (`apikey.*`, `webhook.disabled`) start with this.
+ * A producer's event of any other type may not use it, so no producer id collides with ours.
+ */
+export const SYSTEM_EVENT_ID_PREFIX = 'encrata:';
+
+/** The events only this service publishes (their ids are in the system namespace). */
+export const SYSTEM_EVENT_TYPES: readonly EventType[] = [
+  'apikey.created',
+  'apikey.revoked',
+  'webhook.disabled',
+];
+
 const idempotencyKey = z
   .string()
   .min(1)
@@ -108,12 +143,28 @@ const idempotencyKey = z
 export const eventMessageSchema = z
   .object({
     id: idempotencyKey.optional(),
-    workspace_id: z.string().min(1).max(128),
+    workspace_id: workspaceIdSchema,
     event: eventTypeSchema,
     data: z.record(z.string(), z.unknown()),
     created_at: z.iso.datetime().optional(),
   })
   .superRefine((message, ctx) => {
+    if (nestsDeeperThan(message.data, MAX_EVENT_DATA_DEPTH)) {
+      // Checked first and alone: walking it any further is what a hostile body is made to break.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: `must not nest objects or arrays more than ${MAX_EVENT_DATA_DEPTH} levels deep`,
+      });
+      return;
+    }
+    if (message.id?.startsWith(SYSTEM_EVENT_ID_PREFIX) && !SYSTEM_EVENT_TYPES.includes(message.event)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id'],
+        message: `ids starting with ${SYSTEM_EVENT_ID_PREFIX} are reserved for Encrata's own events`,
+      });
+    }
     const result = eventCatalogue[message.event].data.safeParse(message.data);
     if (!result.success) {
       for (const issue of result.error.issues) {

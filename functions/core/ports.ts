@@ -136,13 +136,22 @@ export interface ApiKeyStore {
 export interface RateLimitState {
   limit: number;
   remaining: number;
-  /** Unix seconds at which the window resets. */
+  /** Unix seconds at which the whole budget is back. */
   resetAt: number;
   exceeded: boolean;
+  /** When refused: seconds until the next request passes (`Retry-After`); 0 otherwise. */
+  retryAfterSeconds: number;
+}
+
+/** A budget: `limit` requests, refilled evenly over `periodSeconds` (core/rate-limit.ts). */
+export interface RateLimitRule {
+  limit: number;
+  periodSeconds: number;
 }
 
 export interface RateLimiter {
-  hit(subject: string, nowMs: number, limitPerMinute: number): Promise<RateLimitState>;
+  /** Counts a request of `subject` at `nowMs` against `rule`, unless it is refused (refusals are free). */
+  hit(subject: string, nowMs: number, rule: RateLimitRule): Promise<RateLimitState>;
 }
 
 /** Encrypts webhook secrets at rest; `context` binds a ciphertext to its webhook. */

@@ -1,6 +1,6 @@
 import { ValidationError } from './errors.ts';
 import type { EventData, EventMessageIn, EventType } from './events.ts';
-import { eventMessageSchema } from './events.ts';
+import { eventMessageSchema, SYSTEM_EVENT_ID_PREFIX } from './events.ts';
 import { newEventId } from './ids.ts';
 import { parseOrThrow } from './validation.ts';
 
@@ -50,11 +50,7 @@ function buildMessage<E extends EventType>(input: PublishEventInput<E>, now: Dat
   );
 }
 
-/**
- * Ids of the events this service publishes itself (`apikey.*`, `webhook.disabled`) start with this;
- * producers may not use it (the typed publisher refuses it), so their ids never collide with ours.
- */
-export const SYSTEM_EVENT_ID_PREFIX = 'encrata:';
+export { SYSTEM_EVENT_ID_PREFIX } from './events.ts';
 
 /** The message of an event this service publishes, its id in the system namespace. */
 export function buildSystemEventMessage<E extends EventType>(

@@ -27,7 +27,8 @@ import * as z from 'zod';
 import type { Caller } from './api-keys.ts';
 import { expiresAt, newDeliveryState, RETENTION_DAYS, RETENTION_SECONDS, stateOfRow } from './deliveries.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { deliveryIdFor, newRecoveryId, RECOVERY_ID_PATTERN, timeKey } from './ids.ts';
+import { recoveryIdSchema } from './id-schemas.ts';
+import { deliveryIdFor, newRecoveryId, timeKey } from './ids.ts';
 import type {
   DeliveryLog,
   DeliveryQueue,
@@ -67,9 +68,7 @@ export const recoverOutSchema = z.object({
 });
 
 export const recoveryQuerySchema = z.object({
-  recovery_id: z
-    .string()
-    .regex(RECOVERY_ID_PATTERN, 'must be a recovery id (rcv_ followed by 26 characters)'),
+  recovery_id: recoveryIdSchema,
 });
 
 export const recoveryOutSchema = z.object({

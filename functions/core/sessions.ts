@@ -61,7 +61,7 @@ export function isSessionExpired(record: Pick<SessionRecord, 'expiresAt'>, nowMs
 
 /** The rate-limit subject of a session: never a key id, so it shares no budget with any key. */
 export function sessionRateSubject(sessionId: string): string {
-  return `session#${sessionId}`;
+  return `session:${sessionId}`;
 }
 
 /**

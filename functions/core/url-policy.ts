@@ -130,15 +130,22 @@ export function isLocalHostName(hostname: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost');
 }
 
+/** What a refusal adds on the local stack, where a switch allows such targets (never said on AWS). */
+export const LOCAL_PRIVATE_TARGETS_HINT =
+  'the local stack allows it when started with ENCRATA_ALLOW_PRIVATE_TARGETS=1';
+
 /**
  * Checks a webhook URL's host before any DNS: an IP literal must be allowed, and `localhost`
- * names are refused. Returns a reason, or null when the URL may be tried.
+ * names are refused. Returns a reason, or null when the URL may be tried. `localStack` adds which
+ * switch allows it (the local stack's newcomer would otherwise hit a dead end); the reason never
+ * names a resolved address.
  */
-export function checkUrlTarget(url: URL, allowPrivateTargets: boolean): string | null {
+export function checkUrlTarget(url: URL, allowPrivateTargets: boolean, localStack = false): string | null {
   if (allowPrivateTargets) return null;
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  if (isLocalHostName(host)) return 'url must not point at this machine';
+  const hint = localStack ? ` (${LOCAL_PRIVATE_TARGETS_HINT})` : '';
+  if (isLocalHostName(host)) return `url must not point at this machine${hint}`;
   if (isIP(host) && isForbiddenAddress(host))
-    return 'url must not point at a private, loopback or reserved address';
+    return `url must not point at a private, loopback or reserved address${hint}`;
   return null;
 }

@@ -24,10 +24,12 @@ export const DEFAULT_PREVIOUS_SECRET_HOURS = 24;
 export interface WebhookPolicy {
   maxPerWorkspace: number;
   allowPrivateTargets: boolean;
+  /** Running as the local stack: a refused private target says which switch allows it. @default false */
+  localStack?: boolean;
 }
 
 function checkTarget(url: string, policy: WebhookPolicy): void {
-  const reason = checkUrlTarget(new URL(url), policy.allowPrivateTargets);
+  const reason = checkUrlTarget(new URL(url), policy.allowPrivateTargets, policy.localStack);
   if (reason) throw new ValidationError('Invalid webhook URL', [{ path: 'url', message: reason }]);
 }
 

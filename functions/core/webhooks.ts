@@ -1,22 +1,20 @@
 import * as z from 'zod';
 import { FORBIDDEN_TEXT } from './api-keys.ts';
 import { eventTypeSchema } from './events.ts';
+import { webhookIdSchema as webhookIdKind } from './id-schemas.ts';
 import type { WebhookRecord } from './records.ts';
 
 /** Defaults and bounds of the webhook object (contract §2). */
 export const MAX_URL_LENGTH = 2048;
 export const MAX_DESCRIPTION_LENGTH = 500;
 
-/** A webhook id: a UUID (ids are made by the service; anything else cannot be one). */
-export const webhookId = z
-  .string({ error: 'id is required' })
-  .min(1, { error: 'id is required', abort: true })
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a webhook id (a UUID)');
+/** A webhook id: a UUID (core/id-schemas.ts, the one schema per kind of id). */
+export const webhookId = webhookIdKind;
 
 /** `{"id": …}`: the body that names one webhook. */
 export const webhookIdSchema = z.object({ id: webhookId });
 
-/** An HTTPS URL of at most 2048 characters, with a host and without a user:password part. */
+/** An HTTPS URL of at most 2048 characters, with a host, without a user:password part or a #fragment. */
 export const webhookUrlSchema = z
   .string({ error: 'url is required and must be a string' })
   .trim()
@@ -35,6 +33,8 @@ export const webhookUrlSchema = z
       ctx.addIssue({ code: 'custom', message: 'url must not contain a user name or password' });
     }
     if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'url must have a host' });
+    // A fragment is never sent over HTTP, so a URL with one cannot mean what it says ("#" alone too).
+    if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'url must not contain a #fragment' });
   });
 
 /** At least one catalogue event; duplicates are removed, first occurrence wins. */

@@ -1,9 +1,9 @@
 import { dispatchBatch } from '../core/dispatch.ts';
 import { deliveryMessageSchema } from '../core/records.ts';
-import { deliveryMaxReceiveCount } from '../resources.ts';
+import { deliveryMaxReceiveCount, FUNCTION_TIMEOUTS } from '../resources.ts';
 import { config } from '../shared/config.ts';
 import { reportDispatch } from '../shared/delivery-report.ts';
-import { deadLetterTo, sqsBatchHandler } from '../shared/sqs.ts';
+import { deadLetterTo, leaseOn, sqsBatchHandler } from '../shared/sqs.ts';
 import * as wiring from '../shared/wiring.ts';
 
 /**
@@ -12,7 +12,12 @@ import * as wiring from '../shared/wiring.ts';
  * after the last attempt the message goes to the dead-letter queue and the delivery is `failed`.
  */
 export const handler = sqsBatchHandler(
-  { schema: deliveryMessageSchema, ...deadLetterTo(() => config().queues.deliveriesDlq) },
+  {
+    schema: deliveryMessageSchema,
+    ...deadLetterTo(() => config().queues.deliveriesDlq),
+    // A crashed run's deliveries come back in seconds, not the queue's 3 minutes.
+    ...leaseOn(() => config().queues.deliveries, FUNCTION_TIMEOUTS.dispatcher),
+  },
   async (records) => {
     const results = await dispatchBatch(
       {

@@ -8,7 +8,7 @@ import { errorRetryDelay } from '../core/retry.ts';
 import { FUNCTION_TIMEOUTS } from '../resources.ts';
 import { config } from '../shared/config.ts';
 import { logger, MetricUnit, metrics } from '../shared/observability.ts';
-import { deadLetterTo, type ParsedRecord, sqsBatchHandler } from '../shared/sqs.ts';
+import { deadLetterTo, leaseOn, type ParsedRecord, sqsBatchHandler } from '../shared/sqs.ts';
 // Fan-out traces its SDK calls; the dispatcher does not (functions/shared/tracing.ts says why).
 import '../shared/tracing.ts';
 import * as wiring from '../shared/wiring.ts';
@@ -112,7 +112,12 @@ async function recover(
 }
 
 export const handler = sqsBatchHandler<Work>(
-  { schema: workSchema, ...deadLetterTo(() => config().queues.eventsDlq) },
+  {
+    schema: workSchema,
+    ...deadLetterTo(() => config().queues.eventsDlq),
+    // A crashed run's events (and recovery steps) come back in seconds, not the queue's 3 minutes.
+    ...leaseOn(() => config().queues.events, FUNCTION_TIMEOUTS.fanout),
+  },
   async (records) => {
     const keep: string[] = [];
     const later: Later[] = [];

@@ -9,9 +9,12 @@ export const RATE_LIMIT_HEADERS: Record<string, HeaderSpec> = {
   },
   'X-RateLimit-Remaining': {
     schema: { type: 'integer' },
-    description: 'Requests left in the current window.',
+    description: 'Requests that would pass now (under both the key’s and its workspace’s budget).',
   },
-  'X-RateLimit-Reset': { schema: { type: 'integer' }, description: 'Unix time (seconds) the window resets.' },
+  'X-RateLimit-Reset': {
+    schema: { type: 'integer' },
+    description: 'Unix time (seconds) at which the whole budget is back.',
+  },
 };
 
 /** `{"message": …}`: what the key endpoints answer (Encrata's own wording). */

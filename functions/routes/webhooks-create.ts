@@ -18,8 +18,17 @@ export const route = defineRoute({
   },
   errors: [400, 413],
   access: {
-    // The list (a new webhook's ref must be its workspace's only one), the count, the webhook.
-    tables: { webhooks: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+    // The list (a new webhook's ref must be its workspace's only one), the id set, the webhook; a
+    // legacy count's read, and the undo of a create that failed.
+    tables: {
+      webhooks: [
+        'dynamodb:Query',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+      ],
+    },
     secretKey: true,
   },
 });

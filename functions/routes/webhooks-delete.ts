@@ -18,5 +18,5 @@ export const route = defineRoute({
   queryDescriptions: { id: 'Alternative to the JSON body' },
   responses: { 204: noContent('Deleted') },
   errors: [400, 404],
-  access: { tables: { webhooks: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'] } },
+  access: { tables: { webhooks: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] } },
 });

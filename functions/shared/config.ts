@@ -6,10 +6,12 @@ import * as z from 'zod/mini';
 import { parseRetrySchedule } from '../core/retry.ts';
 import {
   DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
+  DEFAULT_KEY_CREATIONS_PER_HOUR,
   DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_RETRY_SCHEDULE_SECONDS,
   ENV,
+  WORKSPACE_CEILING_IN_KEYS,
 } from '../resources.ts';
 
 const required = (name: string) =>
@@ -64,9 +66,16 @@ const configSchema = z
     ),
     [ENV.maxWebhooks]: positiveInt(ENV.maxWebhooks, DEFAULT_MAX_WEBHOOKS_PER_WORKSPACE),
     [ENV.rateLimitPerMinute]: positiveInt(ENV.rateLimitPerMinute, DEFAULT_RATE_LIMIT_PER_MINUTE),
+    // Unset: WORKSPACE_CEILING_IN_KEYS keys' worth of the per-key limit (0 stands for that here).
+    [ENV.workspaceRateLimitPerMinute]: positiveInt(ENV.workspaceRateLimitPerMinute, 0),
+    [ENV.keyCreationsPerHour]: positiveInt(ENV.keyCreationsPerHour, DEFAULT_KEY_CREATIONS_PER_HOUR),
     [ENV.dynamodbEndpoint]: url(ENV.dynamodbEndpoint),
     [ENV.sqsEndpoint]: url(ENV.sqsEndpoint),
     [ENV.extraCaFile]: optionalText(ENV.extraCaFile),
+    [ENV.localStack]: z.pipe(
+      z.optional(z.enum(['0', '1', ''], { error: `${ENV.localStack} must be 1 or 0` })),
+      z.transform((v) => v === '1'),
+    ),
     [ENV.autoDisableAfterSeconds]: positiveInt(
       ENV.autoDisableAfterSeconds,
       DEFAULT_AUTO_DISABLE_AFTER_SECONDS,
@@ -87,9 +96,15 @@ export interface Config {
   allowPrivateTargets: boolean;
   maxWebhooksPerWorkspace: number;
   rateLimitPerMinute: number;
+  /** The ceiling across all keys of a workspace. @default 4 × rateLimitPerMinute */
+  workspaceRateLimitPerMinute: number;
+  /** API keys a workspace may create through the API per hour. */
+  keyCreationsPerHour: number;
   endpoints: { dynamodb?: string; sqs?: string };
   extraCaFile?: string;
   autoDisableAfterSeconds: number;
+  /** Running as the local stack (ENCRATA_LOCAL_STACK=1): refusals may name local-only switches. */
+  localStack: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -124,9 +139,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     allowPrivateTargets: e[ENV.allowPrivateTargets],
     maxWebhooksPerWorkspace: e[ENV.maxWebhooks],
     rateLimitPerMinute: e[ENV.rateLimitPerMinute],
+    workspaceRateLimitPerMinute:
+      e[ENV.workspaceRateLimitPerMinute] || WORKSPACE_CEILING_IN_KEYS * e[ENV.rateLimitPerMinute],
+    keyCreationsPerHour: e[ENV.keyCreationsPerHour],
     endpoints: { dynamodb: e[ENV.dynamodbEndpoint], sqs: e[ENV.sqsEndpoint] },
     extraCaFile: e[ENV.extraCaFile],
     autoDisableAfterSeconds: e[ENV.autoDisableAfterSeconds],
+    localStack: e[ENV.localStack],
   };
 }
 

@@ -12,7 +12,11 @@ import {
 } from '../core/errors.ts';
 import { API_KEY_PATTERN, hashApiKey } from '../core/ids.ts';
 import type { ApiKeyStore, RateLimiter, RateLimitState, SessionStore } from '../core/ports.ts';
-import { uncountedRateLimitState } from '../core/rate-limit.ts';
+import {
+  combineRateLimitStates,
+  RATE_LIMIT_WINDOW_SECONDS,
+  uncountedRateLimitState,
+} from '../core/rate-limit.ts';
 import { isSessionExpired, SESSION_TOKEN_PATTERN, sessionRateSubject } from '../core/sessions.ts';
 import { parseOrThrow } from '../core/validation.ts';
 import { DEFAULT_SESSION_RATE_LIMIT_PER_MINUTE } from '../resources.ts';
@@ -106,9 +110,11 @@ export interface HttpCollaborators {
   apiKeys: () => Pick<ApiKeyStore, 'findByHash' | 'touch'>;
   rateLimiter: () => RateLimiter;
   rateLimitPerMinute: () => number;
+  /** The ceiling across all keys of a workspace, so minting keys cannot multiply the budget. */
+  workspaceRateLimitPerMinute: () => number;
   /** Dashboard sessions (core/sessions.ts): a Bearer `enc_sess_` token is looked up here. */
   sessions: () => Pick<SessionStore, 'find'>;
-  /** A session's own budget, apart from every key's. */
+  /** A session's own budget, apart from every key's and from the workspace ceiling. */
   sessionRateLimitPerMinute: () => number;
   logger: Logger;
   now: () => number;
@@ -174,17 +180,36 @@ export function createHttpHandler(collaborators: HttpCollaborators) {
   }
 
   /**
-   * Counts the request against its key's budget, or a session's against the session's own (which
-   * no key's budget, nor any workspace-wide one, includes); over it, a 429.
+   * Counts the request against its key's budget, then its workspace's ceiling; over either, a 429.
+   * The headers keep the key's limit and show what is left under both. A dashboard session counts
+   * against its own budget only: no key's, and not the workspace ceiling (which bounds what keys do).
    */
   async function countRequest(request: Request, caller: Caller, now: number): Promise<void> {
-    const state = caller.sessionId
-      ? await collaborators
-          .rateLimiter()
-          .hit(sessionRateSubject(caller.sessionId), now, collaborators.sessionRateLimitPerMinute())
-      : await collaborators.rateLimiter().hit(caller.keyId, now, collaborators.rateLimitPerMinute());
+    if (caller.sessionId) {
+      const perSession = {
+        limit: collaborators.sessionRateLimitPerMinute(),
+        periodSeconds: RATE_LIMIT_WINDOW_SECONDS,
+      };
+      const state = await collaborators
+        .rateLimiter()
+        .hit(sessionRateSubject(caller.sessionId), now, perSession);
+      request.context.rateLimit = state;
+      if (state.exceeded) throw new RateLimitedError(state.retryAfterSeconds);
+      return;
+    }
+    const perKey = { limit: collaborators.rateLimitPerMinute(), periodSeconds: RATE_LIMIT_WINDOW_SECONDS };
+    let state = await collaborators.rateLimiter().hit(`key:${caller.keyId}`, now, perKey);
+    if (!state.exceeded) state = combineRateLimitStates(state, await countWorkspaceRequest(caller, now));
     request.context.rateLimit = state;
-    if (state.exceeded) throw new RateLimitedError(Math.max(1, state.resetAt - Math.floor(now / 1000)));
+    if (state.exceeded) throw new RateLimitedError(state.retryAfterSeconds);
+  }
+
+  /** The workspace-wide ceiling, across all its API keys (only key callers count against it). */
+  function countWorkspaceRequest(caller: Caller, now: number): Promise<RateLimitState> {
+    return collaborators.rateLimiter().hit(`workspace:${caller.workspaceId}`, now, {
+      limit: collaborators.workspaceRateLimitPerMinute(),
+      periodSeconds: RATE_LIMIT_WINDOW_SECONDS,
+    });
   }
 
   /**
@@ -290,6 +315,7 @@ export const httpHandler = createHttpHandler({
   apiKeys: apiKeyStore,
   rateLimiter,
   rateLimitPerMinute: () => config().rateLimitPerMinute,
+  workspaceRateLimitPerMinute: () => config().workspaceRateLimitPerMinute,
   sessions: sessionStore,
   sessionRateLimitPerMinute: () => DEFAULT_SESSION_RATE_LIMIT_PER_MINUTE,
   logger,

@@ -7,7 +7,11 @@ import { apiKeyStore, deliveryLog, eventPublisher, eventStore, webhookStore } fr
 /** The webhook rules of this deployment, from configuration. */
 export function webhookPolicy(): WebhookPolicy {
   const cfg = config();
-  return { maxPerWorkspace: cfg.maxWebhooksPerWorkspace, allowPrivateTargets: cfg.allowPrivateTargets };
+  return {
+    maxPerWorkspace: cfg.maxWebhooksPerWorkspace,
+    allowPrivateTargets: cfg.allowPrivateTargets,
+    localStack: cfg.localStack,
+  };
 }
 
 /** The key service's ports. */

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sendInBatches } from '../adapters/sqs/queues.ts';
+import { changeVisibilities, sendInBatches } from '../adapters/sqs/queues.ts';
 import { logger, MetricUnit, metrics } from './observability.ts';
 import { sqs } from './wiring.ts';
 
@@ -30,6 +30,16 @@ export interface SqsBatchSpec<T> {
   onInvalid?: (record: SQSRecord, reason: string) => void;
   /** Told when the handler threw (every valid record then comes back). */
   onError?: (error: unknown) => void;
+  /**
+   * Hides the valid records for `seconds` as soon as the batch arrives: their lease. Should the run
+   * crash (or time out), they come back when it ends instead of after the queue's visibility timeout
+   * (six times the function's, for Lambda's own retries). At least the function's timeout, so a live
+   * run is never doubled; the handler's own visibility changes (retries, waits) replace it.
+   */
+  lease?: {
+    seconds: number;
+    hide: (items: { handle: string; delaySeconds: number }[]) => Promise<unknown>;
+  };
 }
 
 /** Parses one body: invalid JSON, a body nested too deep to walk, or a schema mismatch is a reason. */
@@ -91,6 +101,13 @@ export function sqsBatchHandler<T>(
       for (const index of unmoved) failures.add(invalid[index]?.record.messageId ?? '');
     }
     if (valid.length > 0) {
+      if (spec.lease) {
+        const { seconds, hide } = spec.lease;
+        // Best effort: without it the queue's visibility timeout still brings them back.
+        await hide(
+          valid.map(({ record }) => ({ handle: record.receiptHandle, delaySeconds: seconds })),
+        ).catch((error: unknown) => spec.onError?.(error));
+      }
       try {
         for (const id of await handle(valid)) failures.add(id);
       } catch (error) {
@@ -99,6 +116,25 @@ export function sqsBatchHandler<T>(
       }
     }
     return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+/** How long past its timeout a function's records stay hidden (the lease's margin over a live run). */
+export const LEASE_MARGIN_SECONDS = 5;
+
+/** The lease side of a spec, wired to a queue: records hidden for the function's timeout and a margin. */
+export function leaseOn(
+  queueUrl: () => string,
+  timeoutSeconds: number,
+): Pick<SqsBatchSpec<unknown>, 'lease'> {
+  return {
+    lease: {
+      seconds: timeoutSeconds + LEASE_MARGIN_SECONDS,
+      hide: async (items) => {
+        const failed = await changeVisibilities(sqs(), queueUrl(), items);
+        if (failed.length > 0) logger.warn('could not lease some records', { failed: failed.length });
+      },
+    },
   };
 }
 

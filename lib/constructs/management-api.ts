@@ -205,11 +205,11 @@ export class ManagementApi extends Construct {
 
   /**
    * The auth middleware looks the key up by hash and records last_used; on rate-limited routes the
-   * limiter increments a counter per key.
+   * limiter moves the key's and the workspace's budgets (UpdateItem) and reads one when it refuses.
    */
   private grantAuthentication(fn: NodeFunction, props: ManagementApiProps, rateLimited: boolean): void {
     props.tables.grantActions('apiKeys', fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    if (rateLimited) props.tables.grantActions('rateLimits', fn, ['dynamodb:UpdateItem']);
+    if (rateLimited) props.tables.grantActions('rateLimits', fn, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
   }
 }
 

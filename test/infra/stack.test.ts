@@ -158,7 +158,7 @@ describe('management API', () => {
         .flatMap((statement) => actionsOf(statement))
         .sort();
     expect(actionsOn('apiKeys')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    expect(actionsOn('rateLimits')).toEqual(['dynamodb:UpdateItem']);
+    expect(actionsOn('rateLimits')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     for (const name of ['webhooks', 'deliveries', 'events'] as const) expect(actionsOn(name)).toEqual([]);
     expect(statements.some((statement) => actionsOf(statement).includes('sqs:SendMessage'))).toBe(false);
     expect(
@@ -188,7 +188,8 @@ describe('management API', () => {
       for (const [name, actions] of Object.entries(route.access.tables ?? {})) add(name, actions);
       for (const [name, actions] of Object.entries(route.access.indexes ?? {})) add(`${name}/index`, actions);
       if (route.auth === 'key') add('apiKeys', ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-      if (route.auth === 'key' && route.rateLimited) add('rateLimits', ['dynamodb:UpdateItem']);
+      if (route.auth === 'key' && route.rateLimited)
+        add('rateLimits', ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
       const sorted = (map: Map<string, Set<string>>) =>
         Object.fromEntries([...map].map(([k, v]) => [k, [...v].sort()]).sort());
       expect(sorted(granted)).toEqual(sorted(expected));

@@ -260,5 +260,5 @@ describe('webhook endpoints (contract §3)', () => {
     expect(res.status).toBe(400);
     expect(res.json.code).toBe('limit_exceeded');
     expect((await call('GET', '/api/webhooks', { key: third })).json).toHaveLength(50);
-  });
+  }, 30_000); // 51 creates: ~4 s alone, more beside other test files
 });

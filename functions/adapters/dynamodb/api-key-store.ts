@@ -40,19 +40,22 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   }
 
   async create(record: ApiKeyRecord): Promise<void> {
-    // The pointer first: should the key's own write fail, a pointer to nothing is harmless.
+    // The pointer first: should the key's own write fail, a pointer to nothing is harmless. Each
+    // condition accepts this very write, so the SDK retrying one whose answer was lost succeeds.
     await this.db.send(
       new PutCommand({
         TableName: this.table,
         Item: { key_hash: pointerKey(record.workspace_id, record.id), target: record.key_hash },
-        ConditionExpression: 'attribute_not_exists(key_hash)',
+        ConditionExpression: 'attribute_not_exists(key_hash) OR target = :target',
+        ExpressionAttributeValues: { ':target': record.key_hash },
       }),
     );
     await this.db.send(
       new PutCommand({
         TableName: this.table,
         Item: record,
-        ConditionExpression: 'attribute_not_exists(key_hash)',
+        ConditionExpression: 'attribute_not_exists(key_hash) OR id = :id',
+        ExpressionAttributeValues: { ':id': record.id },
       }),
     );
   }

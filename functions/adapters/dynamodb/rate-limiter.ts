@@ -1,10 +1,18 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { RateLimiter, RateLimitState } from '../../core/ports.ts';
-import { RATE_LIMIT_WINDOW_SECONDS, rateLimitWindowStart } from '../../core/rate-limit.ts';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { RateLimiter, RateLimitRule, RateLimitState } from '../../core/ports.ts';
+import { admitsUpTo, emissionIntervalMs, rateLimitState } from '../../core/rate-limit.ts';
+import { isConditionalCheckFailed } from './client.ts';
 
 /**
- * Fixed one-minute windows counted in DynamoDB with an atomic ADD, so the limit holds across
- * any number of concurrent Lambda containers. Counter items expire (TTL) shortly after their window.
+ * The GCRA of core/rate-limit.ts in DynamoDB: one item per subject holding `tat` (epoch ms), moved
+ * only by conditional updates, so the limit holds across any number of concurrent Lambda containers:
+ *
+ * 1. idle (no `tat`, or `tat` already past): set it to now + one interval — always admitted;
+ * 2. otherwise, if `tat` leaves room (≤ now + period − interval): add one interval — admitted;
+ * 3. otherwise refused, and nothing is written (a client hammering a refused budget does not dig it
+ *    deeper); the item is read for `Retry-After`.
+ *
+ * Items expire (TTL) once their budget would be whole again anyway.
  */
 export class DynamoRateLimiter implements RateLimiter {
   private readonly db: DynamoDBDocumentClient;
@@ -14,24 +22,47 @@ export class DynamoRateLimiter implements RateLimiter {
     this.table = table;
   }
 
-  async hit(subject: string, nowMs: number, limitPerMinute: number): Promise<RateLimitState> {
-    const windowStart = rateLimitWindowStart(nowMs);
-    const resetAt = windowStart + RATE_LIMIT_WINDOW_SECONDS;
-    const result = await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { bucket: `${subject}#${windowStart}` },
-        UpdateExpression: 'ADD request_count :one SET expires_at = :expires',
-        ExpressionAttributeValues: { ':one': 1, ':expires': resetAt + RATE_LIMIT_WINDOW_SECONDS },
-        ReturnValues: 'UPDATED_NEW',
-      }),
+  async hit(subject: string, nowMs: number, rule: RateLimitRule): Promise<RateLimitState> {
+    const key = { bucket: `gcra#${subject}` };
+    const interval = emissionIntervalMs(rule);
+    // tat never exceeds now + period, so the item is useless a period after now.
+    const expires = Math.ceil(nowMs / 1000) + 2 * rule.periodSeconds;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET tat = :tat, expires_at = :expires',
+          ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
+          ExpressionAttributeValues: { ':tat': nowMs + interval, ':now': nowMs, ':expires': expires },
+        }),
+      );
+      return rateLimitState(nowMs + interval, nowMs, rule, false);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET tat = tat + :interval, expires_at = :expires',
+          ConditionExpression: 'tat <= :max',
+          ExpressionAttributeValues: {
+            ':interval': interval,
+            ':max': admitsUpTo(nowMs, rule),
+            ':expires': expires,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return rateLimitState(Number(result.Attributes?.tat), nowMs, rule, false);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const stored = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
-    const count = Number(result.Attributes?.request_count ?? 1);
-    return {
-      limit: limitPerMinute,
-      remaining: Math.max(0, limitPerMinute - count),
-      resetAt,
-      exceeded: count > limitPerMinute,
-    };
+    return rateLimitState(Number(stored.Item?.tat ?? nowMs), nowMs, rule, true);
   }
 }

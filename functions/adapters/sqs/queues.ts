@@ -9,6 +9,20 @@ import type { EventMessageIn } from '../../core/events.ts';
 import type { DeliveryQueue, DeliveryQueueControl, EventPublisher, TaskQueue } from '../../core/ports.ts';
 import type { DeliveryMessage, RecoveryTask } from '../../core/records.ts';
 
+/**
+ * A JSON message body as SQS accepts it whatever the text in it: characters SQS refuses (U+FFFE,
+ * U+FFFF; and, in the local emulator, anything beyond U+FFFF) are written as JSON `\u` escapes. In
+ * JSON such characters can only stand inside strings, where the escape parses back to the very same
+ * string. Without it, a key name or event field with an emoji or a non-character could be stored but
+ * not published — a 500 after the write. Applied to every body this module sends.
+ */
+export function toSqsBody(json: string): string {
+  return json.replace(
+    /[\uD800-\uDFFF\uFFFE\uFFFF]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 const SQS_BATCH_SIZE = 10;
 const BATCH_SEND_ROUNDS = 3;
 /** Batch requests in flight at once (one fan-out of 500 webhooks is 50 of them). */
@@ -53,7 +67,7 @@ export async function sendInBatches(
       const message = messages[index] as OutgoingMessage;
       return {
         Id: String(index),
-        MessageBody: message.body,
+        MessageBody: toSqsBody(message.body),
         ...(message.groupId ? { MessageGroupId: message.groupId } : {}),
         ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
         ...(message.reason
@@ -146,7 +160,9 @@ export async function changeVisibilities(
           Entries: batch.map((item, index) => ({
             Id: String(index),
             ReceiptHandle: item.handle,
-            VisibilityTimeout: item.delaySeconds,
+            // Never 0: fauxqs (the local stack's SQS) loses a persisted message made visible with 0,
+            // and a second is no loss anywhere.
+            VisibilityTimeout: Math.max(1, Math.ceil(item.delaySeconds)),
           })),
         }),
       );
@@ -171,7 +187,7 @@ export class SqsEventPublisher implements EventPublisher {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: toSqsBody(JSON.stringify(message)),
         // Fair queues: one tenant's burst does not delay the others' events (contract §5).
         MessageGroupId: message.workspace_id,
       }),
@@ -192,7 +208,7 @@ export class SqsTaskQueue implements TaskQueue {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(task),
+        MessageBody: toSqsBody(JSON.stringify(task)),
         MessageGroupId: task.workspace_id,
         ...(delaySeconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(delaySeconds)) } : {}),
       }),

@@ -92,14 +92,35 @@ describe('API key service', () => {
     ]);
   });
 
-  it('revokes the new key again and fails when apikey.created cannot be published', async () => {
+  it('revokes and deletes the new key again and fails when apikey.created cannot be published', async () => {
     const { ports } = setup();
     ports.publisher.failures = 1;
+    const revoked: string[] = [];
+    const revoke = ports.apiKeys.revoke.bind(ports.apiKeys);
+    ports.apiKeys.revoke = async (hash, at, reason) => {
+      revoked.push(at);
+      return revoke(hash, at, reason);
+    };
     await expect(issueApiKey(ports, { workspaceId: 'ws', name: 'ci', now: NOW })).rejects.toThrow(
       'SQS is down',
     );
-    const [stored] = [...ports.apiKeys.items.values()];
-    expect(stored?.revoked_at).toBe(NOW.toISOString());
+    // Refused at once, then gone: no stray revoked key in the list.
+    expect(revoked).toEqual([NOW.toISOString()]);
+    expect([...ports.apiKeys.items.values()]).toEqual([]);
+  });
+
+  it('leaves no key behind when storing it fails (its write may have landed anyway)', async () => {
+    const { ports } = setup();
+    const create = ports.apiKeys.create.bind(ports.apiKeys);
+    ports.apiKeys.create = async (record) => {
+      await create(record);
+      throw new Error('answer lost');
+    };
+    await expect(issueApiKey(ports, { workspaceId: 'ws', name: 'ci', now: NOW })).rejects.toThrow(
+      'answer lost',
+    );
+    expect([...ports.apiKeys.items.values()]).toEqual([]);
+    expect(ports.publisher.published).toEqual([]);
   });
 
   it('revokes once, and a retry publishes the same apikey.revoked (reason revoked) again', async () => {

@@ -7,7 +7,6 @@ import {
   truncateBody,
 } from '../../../functions/core/deliveries.ts';
 import { listDeliveriesQuerySchema, MAX_DELIVERY_PAGE } from '../../../functions/core/delivery-log.ts';
-import { rateLimitWindowStart, uncountedRateLimitState } from '../../../functions/core/rate-limit.ts';
 import { headersContext, secretContext } from '../../../functions/core/records.ts';
 import { signingMaterial } from '../../../functions/core/signing-material.ts';
 
@@ -80,19 +79,6 @@ describe('delivery state', () => {
     expect(stateOfRow(row, 'dlv_1').deadLettered).toBe(false);
     expect(stateOfRow({ ...row, dead_lettered: true }, 'dlv_1').deadLettered).toBe(true);
     expect(stateOfRow({ ...row, dead_lettered: false }, 'dlv_1').deadLettered).toBe(false);
-  });
-});
-
-describe('rate-limit windows', () => {
-  it('starts each window on the minute and resets at the next one', () => {
-    const at = Date.parse('2026-11-30T12:34:56.789Z');
-    expect(rateLimitWindowStart(at)).toBe(Date.parse('2026-11-30T12:34:00.000Z') / 1000);
-    expect(uncountedRateLimitState(at, 30)).toEqual({
-      limit: 30,
-      remaining: 30,
-      resetAt: Date.parse('2026-11-30T12:35:00.000Z') / 1000,
-      exceeded: false,
-    });
   });
 });
 

@@ -4,8 +4,13 @@ import {
   type EventType,
   eventMessageSchema,
   MAX_EVENT_DATA_BYTES,
+  MAX_EVENT_DATA_DEPTH,
+  nestsDeeperThan,
+  SYSTEM_EVENT_ID_PREFIX,
+  SYSTEM_EVENT_TYPES,
   serializeEnvelope,
 } from '../../../functions/core/events.ts';
+import { parseBody } from '../../../functions/shared/sqs.ts';
 
 const VALID_DATA: Record<EventType, Record<string, unknown>> = {
   'lookup.completed': { email: 'ada@example.com', lookup_id: 'lk_1' },
@@ -148,6 +153,56 @@ describe('eventMessageSchema', () => {
     }
     expect(issuePaths({ event: 'credits.exhausted', data })).toEqual(['workspace_id']);
     expect(issuePaths({ workspace_id: '', event: 'credits.exhausted', data })).toEqual(['workspace_id']);
+    // What keys:create accepts, and nothing a DynamoDB key should not hold (multi-byte, over-long, spaces).
+    for (const workspace_id of ['wé', 'w s', 'w'.repeat(129), 'ws\u0000', '😀']) {
+      expect(issuePaths({ workspace_id, event: 'credits.exhausted', data })).toEqual(['workspace_id']);
+    }
+    expect(issuePaths({ workspace_id: `ws_${'w'.repeat(125)}`, event: 'credits.exhausted', data })).toEqual(
+      [],
+    );
+  });
+
+  /** `{"balance":0,"x":[[…]]}` with `levels` levels in all (the data object is the first). */
+  const nested = (levels: number) => `{"balance":0,"x":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+  const deepBody = (levels: number) =>
+    `{"workspace_id":"ws_1","event":"credits.exhausted","data":${nested(levels)}}`;
+
+  it(`accepts data nested ${MAX_EVENT_DATA_DEPTH} levels deep and refuses one level more, with a reason`, () => {
+    expect(parseBody(eventMessageSchema, deepBody(MAX_EVENT_DATA_DEPTH)).ok).toBe(true);
+    expect(parseBody(eventMessageSchema, deepBody(MAX_EVENT_DATA_DEPTH + 1))).toEqual({
+      ok: false,
+      reason: `data: must not nest objects or arrays more than ${MAX_EVENT_DATA_DEPTH} levels deep`,
+    });
+  });
+
+  it.each([1000, 5000, 100_000])(
+    'refuses data nested %i levels deep with that reason (never a throw)',
+    (levels) => {
+      expect(parseBody(eventMessageSchema, deepBody(levels))).toEqual({
+        ok: false,
+        reason: `data: must not nest objects or arrays more than ${MAX_EVENT_DATA_DEPTH} levels deep`,
+      });
+    },
+  );
+
+  it('measures depth through objects and arrays alike', () => {
+    expect(nestsDeeperThan({ a: { b: [{ c: 1 }] } }, 4)).toBe(false);
+    expect(nestsDeeperThan({ a: { b: [{ c: {} }] } }, 4)).toBe(true);
+    expect(nestsDeeperThan('text', 0)).toBe(false);
+    expect(nestsDeeperThan([[], [[]]], 2)).toBe(true);
+  });
+
+  it(`reserves ids starting with ${SYSTEM_EVENT_ID_PREFIX} for the service's own event types`, () => {
+    const id = `${SYSTEM_EVENT_ID_PREFIX}apikey.created:k1`;
+    for (const event of EVENT_TYPES) {
+      const result = eventMessageSchema.safeParse(message(event, VALID_DATA[event], { id }));
+      if (SYSTEM_EVENT_TYPES.includes(event)) expect(result.success).toBe(true);
+      else expect(issuePaths(message(event, VALID_DATA[event], { id }))).toEqual(['id']);
+    }
+    expect(
+      eventMessageSchema.safeParse(message('credits.low', VALID_DATA['credits.low'], { id: 'x-encrata:1' }))
+        .success,
+    ).toBe(true);
   });
 
   it('never throws on arbitrary input', () => {

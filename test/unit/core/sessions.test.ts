@@ -81,6 +81,6 @@ describe('session rules', () => {
   });
 
   it('count under a subject no key id can take', () => {
-    expect(sessionRateSubject('abc')).toBe('session#abc');
+    expect(sessionRateSubject('abc')).toBe('session:abc');
   });
 });

@@ -189,6 +189,20 @@ describe('checkUrlTarget', () => {
     expect(check(url)).toBeNull();
   });
 
+  it.each([
+    ['https://127.0.0.1:4443/webhooks', 'url must not point at a private, loopback or reserved address'],
+    ['https://localhost:4443/', 'url must not point at this machine'],
+  ])(
+    'on the local stack the refusal of %s names the switch that allows it, and no address',
+    (url, reason) => {
+      expect(checkUrlTarget(new URL(url), false, true)).toBe(
+        `${reason} (the local stack allows it when started with ENCRATA_ALLOW_PRIVATE_TARGETS=1)`,
+      );
+      expect(checkUrlTarget(new URL(url), false, false)).toBe(reason);
+      expect(checkUrlTarget(new URL(url), true, true)).toBeNull();
+    },
+  );
+
   it('allows everything when private targets are allowed (local development)', () => {
     expect(check('https://localhost/', true)).toBeNull();
     expect(check('https://127.0.0.1:8443/', true)).toBeNull();

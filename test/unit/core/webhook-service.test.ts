@@ -290,7 +290,14 @@ describe('the typed publisher', () => {
     expect(buildEventMessage({ ...input, id: `order-${SYSTEM_EVENT_ID_PREFIX}1` }, NOW).id).toBe(
       `order-${SYSTEM_EVENT_ID_PREFIX}1`,
     );
-    expect(buildSystemEventMessage({ ...input, id: 'x' }, NOW).id).toBe(`${SYSTEM_EVENT_ID_PREFIX}x`);
+    const system = {
+      workspaceId: 'ws_1',
+      event: 'apikey.created' as const,
+      data: { key_id: 'k1', name: 'CI', key_preview: '...abcd' },
+    };
+    expect(buildSystemEventMessage({ ...system, id: 'x' }, NOW).id).toBe(`${SYSTEM_EVENT_ID_PREFIX}x`);
+    // The queue's schema holds producers to it too: only the service's own event types carry it.
+    expect(() => buildSystemEventMessage({ ...input, id: 'x' }, NOW)).toThrow('Invalid credits.low event');
   });
 
   it('refuses invalid data with the event type in the message and the field in details', () => {

@@ -69,6 +69,9 @@ describe('createWebhookSchema', () => {
     ['https://user:pass@receiver.example.com/', 'url must not contain a user name or password'],
     ['https://user@receiver.example.com/', 'url must not contain a user name or password'],
     ['https://:pass@receiver.example.com/', 'url must not contain a user name or password'],
+    ['https://receiver.example.com/hooks#section', 'url must not contain a #fragment'],
+    ['https://receiver.example.com/hooks#', 'url must not contain a #fragment'],
+    ['https://receiver.example.com/#/hooks?a=1', 'url must not contain a #fragment'],
   ])('rejects the url %j', (url, message) => {
     expect(issues({ url, events: ['credits.low'] })).toContainEqual({ path: 'url', message });
   });

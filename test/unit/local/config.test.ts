@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../../../functions/resources.ts';
-import { LocalConfigError, parseLocalConfig } from '../../../local/config.ts';
+import { LocalConfigError, parseLocalConfig, resolveDataDir } from '../../../local/config.ts';
+import { currentQueueUrl } from '../../../local/queue-url.ts';
 
 const KEY = `enc_live_${'Ab3'.repeat(10)}xy`;
 
@@ -138,5 +139,59 @@ describe('parseLocalConfig', () => {
     expect(errorMessage({ ENCRATA_ALLOW_PRIVATE_TARGETS: 'maybe', ENCRATA_LOG_LEVEL: 'loud' })).toMatch(
       /^ENCRATA_ALLOW_PRIVATE_TARGETS/,
     );
+  });
+});
+
+describe('resolveDataDir (npm start and every script find the stack the same way)', () => {
+  it('is ENCRATA_DATA_DIR made absolute, .local by default', () => {
+    expect(resolveDataDir({})).toBe(resolve(process.cwd(), '.local'));
+    expect(resolveDataDir({ ENCRATA_DATA_DIR: '' })).toBe(resolve(process.cwd(), '.local'));
+    expect(resolveDataDir({ ENCRATA_DATA_DIR: 'tmp/a' })).toBe(resolve(process.cwd(), 'tmp/a'));
+    expect(resolveDataDir({ ENCRATA_DATA_DIR: '/srv/encrata' })).toBe('/srv/encrata');
+    expect(resolveDataDir({ ENCRATA_DATA_DIR: 'tmp/a' })).toBe(
+      parseLocalConfig({ ENCRATA_DATA_DIR: 'tmp/a' }).dataDir,
+    );
+  });
+});
+
+describe('currentQueueUrl', () => {
+  it('puts the port fauxqs listens on now into the URL it persisted on a first run', () => {
+    expect(
+      currentQueueUrl(
+        'http://sqs.us-east-1.localhost:45083/000000000000/encrata-events',
+        'http://127.0.0.1:39489',
+      ),
+    ).toBe('http://sqs.us-east-1.localhost:39489/000000000000/encrata-events');
+  });
+});
+
+describe('ENCRATA_FAULTS', () => {
+  it('is off unless set, and reads shares, the lost-answer share and a seed', () => {
+    expect(parseLocalConfig({}).faults).toBeUndefined();
+    expect(parseLocalConfig({ ENCRATA_FAULTS: '' }).faults).toBeUndefined();
+    expect(parseLocalConfig({ ENCRATA_FAULTS: 'dynamodb:0.2,sqs:0.2' }).faults).toEqual({
+      dynamodb: 0.2,
+      sqs: 0.2,
+      lost: 0,
+      seed: undefined,
+    });
+    expect(parseLocalConfig({ ENCRATA_FAULTS: 'sqs:1,lost:0.5,seed:7' }).faults).toEqual({
+      dynamodb: 0,
+      sqs: 1,
+      lost: 0.5,
+      seed: 7,
+    });
+  });
+
+  it.each([
+    ['dynamo:0.2', 'ENCRATA_FAULTS must look like dynamodb:0.2,sqs:0.2[,lost:0.5][,seed:7]'],
+    ['dynamodb:0.2,', 'ENCRATA_FAULTS must look like dynamodb:0.2,sqs:0.2[,lost:0.5][,seed:7]'],
+    ['sqs', 'ENCRATA_FAULTS must look like dynamodb:0.2,sqs:0.2[,lost:0.5][,seed:7]'],
+    ['dynamodb:1.5', 'ENCRATA_FAULTS: each share must be a number from 0 to 1'],
+    ['sqs:0.1.2', 'ENCRATA_FAULTS: each share must be a number from 0 to 1'],
+    ['seed:1.5', 'ENCRATA_FAULTS: seed must be a whole number'],
+  ])('refuses %j in one sentence', (value, message) => {
+    const text = errorMessage({ ENCRATA_FAULTS: value });
+    expect(text).toBe(`${message} (got ${JSON.stringify(value)}).`);
   });
 });

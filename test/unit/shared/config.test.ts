@@ -39,10 +39,13 @@ describe('parseConfig', () => {
       [ENV.allowPrivateTargets]: '1',
       [ENV.maxWebhooks]: '10',
       [ENV.rateLimitPerMinute]: '120',
+      [ENV.workspaceRateLimitPerMinute]: '600',
+      [ENV.keyCreationsPerHour]: '3',
       [ENV.dynamodbEndpoint]: 'http://127.0.0.1:4567',
       [ENV.sqsEndpoint]: 'http://127.0.0.1:4568',
       [ENV.extraCaFile]: '/tmp/ca.pem',
       [ENV.autoDisableAfterSeconds]: '60',
+      [ENV.localStack]: '1',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -64,9 +67,12 @@ describe('parseConfig', () => {
       allowPrivateTargets: true,
       maxWebhooksPerWorkspace: 10,
       rateLimitPerMinute: 120,
+      workspaceRateLimitPerMinute: 600,
+      keyCreationsPerHour: 3,
       endpoints: { dynamodb: 'http://127.0.0.1:4567', sqs: 'http://127.0.0.1:4568' },
       extraCaFile: '/tmp/ca.pem',
       autoDisableAfterSeconds: 60,
+      localStack: true,
     });
   });
 
@@ -75,8 +81,15 @@ describe('parseConfig', () => {
     expect(config.secretKey).toEqual({ arn: AWS_ENV[ENV.secretKeyArn] });
     expect(config.retrySchedule).toEqual([...DEFAULT_RETRY_SCHEDULE_SECONDS]);
     expect(config.allowPrivateTargets).toBe(false);
+    expect(config.localStack).toBe(false);
     expect(config.maxWebhooksPerWorkspace).toBe(50);
     expect(config.rateLimitPerMinute).toBe(30);
+    expect(config.workspaceRateLimitPerMinute).toBe(120);
+    expect(config.keyCreationsPerHour).toBe(10);
+    // The workspace ceiling follows a raised per-key limit unless set itself.
+    expect(parseConfig({ ...AWS_ENV, [ENV.rateLimitPerMinute]: '1000' }).workspaceRateLimitPerMinute).toBe(
+      4000,
+    );
     expect(config.endpoints).toEqual({ dynamodb: undefined, sqs: undefined });
     expect(config.extraCaFile).toBeUndefined();
     expect(config.autoDisableAfterSeconds).toBe(5 * 24 * 3600);

@@ -8,7 +8,8 @@ import * as z from 'zod';
 import type { ApiKeyRecord } from '../../../functions/core/api-keys.ts';
 import { MalformedJsonError, NotFoundError, PayloadTooLargeError } from '../../../functions/core/errors.ts';
 import { hashApiKey } from '../../../functions/core/ids.ts';
-import type { RateLimiter, RateLimitState } from '../../../functions/core/ports.ts';
+import type { RateLimiter } from '../../../functions/core/ports.ts';
+import { decide } from '../../../functions/core/rate-limit.ts';
 import type { SessionRecord } from '../../../functions/core/sessions.ts';
 import {
   createHttpHandler,
@@ -88,7 +89,8 @@ function recordingLogger() {
 function setup(
   options: {
     record?: ApiKeyRecord | null;
-    state?: Partial<RateLimitState>;
+    /** Stored GCRA times by subject (e.g. a budget already spent). */
+    tats?: Record<string, number>;
     touch?: () => Promise<void>;
     session?: SessionRecord | null;
   } = {},
@@ -96,16 +98,14 @@ function setup(
   const touched: string[] = [];
   const hits: string[] = [];
   const { logger, lines } = recordingLogger();
+  const tats = new Map(Object.entries(options.tats ?? {}));
+  // The core's own decision, in memory: what the DynamoDB limiter applies with conditional writes.
   const rateLimiter: RateLimiter = {
-    hit: async (subject, _now, limit) => {
+    hit: async (subject, now, rule) => {
       hits.push(subject);
-      return {
-        limit,
-        remaining: limit - 1,
-        resetAt: Math.floor(NOW / 1000) + 30,
-        exceeded: false,
-        ...options.state,
-      };
+      const { tatMs, state } = decide(tats.get(subject) ?? null, now, rule);
+      if (tatMs !== null) tats.set(subject, tatMs);
+      return state;
     },
   };
   const collaborators: HttpCollaborators = {
@@ -120,6 +120,7 @@ function setup(
     }),
     rateLimiter: () => rateLimiter,
     rateLimitPerMinute: () => 30,
+    workspaceRateLimitPerMinute: () => 120,
     sessions: () => ({
       find: async (hash) => (hash === hashApiKey(SESSION) ? (options.session ?? null) : null),
     }),
@@ -182,13 +183,14 @@ describe('createHttpHandler', () => {
     const response = await echo(httpHandler)(event(), context);
     expect(response.statusCode).toBe(200);
     expect(parse(response)).toEqual({ n: 1, workspace: 'ws_1' });
-    expect(hits).toEqual(['key_1']);
+    expect(hits).toEqual(['key:key_1', 'workspace:ws_1']);
     expect(response.headers).toMatchObject({
       'Content-Type': 'application/json',
       'Cache-Control': 'no-store',
       'X-RateLimit-Limit': '30',
       'X-RateLimit-Remaining': '29',
-      'X-RateLimit-Reset': String(Math.floor(NOW / 1000) + 30),
+      // The key's budget is whole again one interval (60 s / 30) from now.
+      'X-RateLimit-Reset': String(Math.ceil((NOW + 2000) / 1000)),
     });
   });
 
@@ -235,8 +237,19 @@ describe('createHttpHandler', () => {
       const response = await echo(httpHandler)(withSession(), context);
       expect(response.statusCode).toBe(200);
       expect(parse(response)).toEqual({ n: 1, workspace: 'ws_1' });
-      expect(hits).toEqual(['session#sess_1']);
+      // Never the key's budget, nor the workspace ceiling across keys.
+      expect(hits).toEqual(['session:sess_1']);
       expect(response.headers?.['X-RateLimit-Limit']).toBe('120');
+    });
+
+    it('work while the key’s budget and the workspace ceiling are spent', async () => {
+      const spent = NOW + 10 * 60_000;
+      const { httpHandler } = setup({
+        session: session(),
+        tats: { 'key:key_1': spent, 'workspace:ws_1': spent },
+      });
+      expect((await echo(httpHandler)(event(), context)).statusCode).toBe(429);
+      expect((await echo(httpHandler)(withSession(), context)).statusCode).toBe(200);
     });
 
     it('are refused once expired, unknown, or when their key is revoked or disabled', async () => {
@@ -287,18 +300,39 @@ describe('createHttpHandler', () => {
     );
   });
 
-  it('answers 429 with Retry-After over the budget, and does not count routes that are not limited', async () => {
-    const over = setup({ state: { remaining: 0, exceeded: true, resetAt: Math.floor(NOW / 1000) + 30 } });
+  it('answers 429 with Retry-After over the key’s budget (the workspace not counted), and does not count routes that are not limited', async () => {
+    // The key's 30 spent just now: the next passes in one interval (2 s).
+    const over = setup({ tats: { 'key:key_1': NOW + 60_000 } });
     const limited = await echo(over.httpHandler)(event(), context);
     expect(limited.statusCode).toBe(429);
     expect(parse(limited)).toMatchObject({ code: 'rate_limited' });
-    expect(limited.headers).toMatchObject({ 'Retry-After': '30', 'X-RateLimit-Remaining': '0' });
+    expect(limited.headers).toMatchObject({
+      'Retry-After': '2',
+      'X-RateLimit-Limit': '30',
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Reset': String(Math.ceil((NOW + 60_000) / 1000)),
+    });
+    expect(over.hits).toEqual(['key:key_1']);
 
-    const free = setup({ state: { exceeded: true } });
+    const free = setup({ tats: { 'key:key_1': NOW + 60_000 } });
     const response = await echo(free.httpHandler, false)(event(), context);
     expect(response.statusCode).toBe(200);
     expect(free.hits).toEqual([]);
     expect(response.headers).not.toHaveProperty('X-RateLimit-Limit');
+  });
+
+  it('answers 429 when the workspace’s ceiling across its keys is spent, though this key has budget left', async () => {
+    const { httpHandler, hits } = setup({ tats: { 'workspace:ws_1': NOW + 60_000 } });
+    const response = await echo(httpHandler)(event(), context);
+    expect(response.statusCode).toBe(429);
+    expect(hits).toEqual(['key:key_1', 'workspace:ws_1']);
+    expect(response.headers).toMatchObject({
+      // One interval of the workspace's 120 a minute: 0.5 s, rounded up.
+      'Retry-After': '1',
+      'X-RateLimit-Limit': '30',
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Reset': String(Math.ceil((NOW + 60_000) / 1000)),
+    });
   });
 
   it('answers a body that fails its schema with 400 and the field in details', async () => {

@@ -145,3 +145,60 @@ describe('sqsBatchHandler', () => {
     expect(handled).toEqual([]);
   });
 });
+
+describe('the lease on a batch', () => {
+  const make = (
+    hide: (items: { handle: string; delaySeconds: number }[]) => Promise<unknown>,
+    handle: () => Promise<string[]>,
+    errors: unknown[] = [],
+  ) =>
+    sqsBatchHandler(
+      {
+        schema,
+        deadLetter: async () => [],
+        onError: (error) => errors.push(error),
+        lease: { seconds: 35, hide },
+      },
+      handle,
+    );
+
+  it('hides every valid record for the lease before the handler starts, so a crash brings them back then', async () => {
+    const hidden: { handle: string; delaySeconds: number }[][] = [];
+    let hiddenWhenHandled: number | undefined;
+    const handler = make(
+      async (items) => {
+        hidden.push(items);
+      },
+      async () => {
+        hiddenWhenHandled = hidden.length;
+        return [];
+      },
+    );
+    await handler(sqsEvent(record('a', '{"n":1}'), record('bad', 'nope'), record('b', '{"n":2}')));
+    expect(hidden).toEqual([
+      [
+        { handle: 'rh-a', delaySeconds: 35 },
+        { handle: 'rh-b', delaySeconds: 35 },
+      ],
+    ]);
+    expect(hiddenWhenHandled).toBe(1);
+  });
+
+  it('is best effort: a failed lease is reported and the batch is handled all the same', async () => {
+    const errors: unknown[] = [];
+    let handled = false;
+    const handler = make(
+      async () => {
+        throw new Error('SQS is down');
+      },
+      async () => {
+        handled = true;
+        return [];
+      },
+      errors,
+    );
+    expect(failures(await handler(sqsEvent(record('a', '{"n":1}'))))).toEqual([]);
+    expect(handled).toBe(true);
+    expect(errors).toEqual([new Error('SQS is down')]);
+  });
+});
