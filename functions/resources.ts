@@ -42,10 +42,14 @@ export const TABLES = {
     sortKey: { name: 'id', type: 'S' },
     ttlAttribute: 'expires_at',
   },
-  /** API keys by SHA-256 hash, and by workspace for listing and revoking. */
+  /**
+   * API keys by SHA-256 hash, and by workspace for listing and revoking; also dashboard sessions by the
+   * hash of their token, which expire (TTL `expires_at`; keys carry none and never expire).
+   */
   apiKeys: {
     logicalName: 'ApiKeys',
     partitionKey: { name: 'key_hash', type: 'S' },
+    ttlAttribute: 'expires_at',
     globalSecondaryIndexes: [
       {
         indexName: 'by-workspace',

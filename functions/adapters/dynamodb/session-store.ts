@@ -11,13 +11,14 @@ const sessionItemSchema = z.object({
   session_id: z.string(),
   target: z.string(),
   created_at: z.string(),
-  expires_at: z.string(),
+  expires_iso: z.string(),
 });
 
 /**
  * Dashboard sessions in the API keys table, one item each, like the keys' id pointers: without the
  * attributes the `by-workspace` index keys on, so key lists never see them. Read strongly consistent,
- * like keys. An expired item is refused by time (core/sessions.ts), and removed on sign-out.
+ * like keys. An expired item is refused by time (core/sessions.ts), removed on sign-out, and deleted
+ * by the table's TTL some time after it expires.
  */
 export class DynamoSessionStore implements SessionStore {
   private readonly db: DynamoDBDocumentClient;
@@ -36,7 +37,9 @@ export class DynamoSessionStore implements SessionStore {
           session_id: record.id,
           target: record.keyHash,
           created_at: record.createdAt,
-          expires_at: record.expiresAt,
+          expires_iso: record.expiresAt,
+          // The table's TTL (epoch seconds) removes it some time after; readers go by `expires_iso`.
+          expires_at: Math.ceil(Date.parse(record.expiresAt) / 1000),
         },
         ConditionExpression: 'attribute_not_exists(key_hash)',
       }),
@@ -58,7 +61,7 @@ export class DynamoSessionStore implements SessionStore {
       tokenHash,
       keyHash: item.target,
       createdAt: item.created_at,
-      expiresAt: item.expires_at,
+      expiresAt: item.expires_iso,
     };
   }
 
