@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { DeliveryStatus } from '../api.ts';
 import { formatAbsolute, formatRelative } from '../format.ts';
 
@@ -72,4 +73,17 @@ export function EventChips({ events }: { events: readonly string[] }) {
 /** A small inline spinner; its meaning is always given in text next to it. */
 export function Spinner() {
   return <span class="spinner" aria-hidden="true" />;
+}
+
+/**
+ * A block of code or JSON that may scroll sideways. It takes keyboard focus so a keyboard user can scroll
+ * it too (axe: scrollable-region-focusable); that is why a non-interactive element has a tab stop.
+ */
+export function CodeBlock({ class: className, children }: { class?: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+    <pre class={className} tabIndex={0}>
+      {children}
+    </pre>
+  );
 }

@@ -13,7 +13,7 @@ import {
 import { useNow } from '../hooks.ts';
 import type { DeliveryFeed } from '../live.ts';
 import { hrefFor } from '../router.ts';
-import { AbsoluteTime, DeliveryBadge, RelativeTime, Spinner } from './bits.tsx';
+import { AbsoluteTime, CodeBlock, DeliveryBadge, RelativeTime, Spinner } from './bits.tsx';
 import { CopyButton } from './copy-button.tsx';
 
 /** What the endpoint answered, in a few words: "200 OK", "timeout", why it stopped, or a dash before any attempt. */
@@ -55,9 +55,7 @@ function RequestView({ delivery, attempt }: { delivery: Delivery; attempt: Attem
         <p class="muted">{attempt ? 'This attempt was not sent.' : 'Not sent yet: no headers to show.'}</p>
       )}
       <h4 class="subhead">Body</h4>
-      <pre class="code" tabIndex={0}>
-        {prettyJson(delivery.payload)}
-      </pre>
+      <CodeBlock class="code">{prettyJson(delivery.payload)}</CodeBlock>
       <CopyButton text={body} what="request body" class="small" />
     </section>
   );
@@ -87,9 +85,7 @@ function AttemptHistory({ attempts, now }: { attempts: Attempt[]; now: number })
           </div>
           {attempt.error && attempt.status_code !== null && <p class="muted">{attempt.error}</p>}
           {attempt.response_body && (
-            <pre class="code excerpt" tabIndex={0}>
-              {attempt.response_body.slice(0, 600)}
-            </pre>
+            <CodeBlock class="code excerpt">{attempt.response_body.slice(0, 600)}</CodeBlock>
           )}
           {attempt.next_attempt_at && (
             <p class="muted">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, EventType } from '../api.ts';
 import { prettyJson } from '../format.ts';
+import { CodeBlock } from './bits.tsx';
 import { CopyButton } from './copy-button.tsx';
 
 /** Every subscribable event type: what triggers it, the JSON Schema of its data, and an example. */
@@ -45,15 +46,11 @@ export function EventTypesPage({ client }: { client: ApiClient }) {
             <div class="bodies">
               <details>
                 <summary>Schema of data</summary>
-                <pre class="code" tabIndex={0}>
-                  {prettyJson(type.schema)}
-                </pre>
+                <CodeBlock class="code">{prettyJson(type.schema)}</CodeBlock>
               </details>
               <div>
                 <h3>Example</h3>
-                <pre class="code" tabIndex={0}>
-                  {prettyJson(type.example)}
-                </pre>
+                <CodeBlock class="code">{prettyJson(type.example)}</CodeBlock>
                 <CopyButton
                   text={JSON.stringify(type.example)}
                   what={`${type.event} example`}

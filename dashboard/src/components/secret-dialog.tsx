@@ -1,5 +1,6 @@
 import { useRef } from 'preact/hooks';
 import type { CreatedWebhook } from '../api.ts';
+import { CodeBlock } from './bits.tsx';
 import { CopyButton } from './copy-button.tsx';
 import { Modal } from './modal.tsx';
 
@@ -59,9 +60,9 @@ export function SecretDialog({ webhook, onClose }: { webhook: CreatedWebhook; on
         </p>
         <details class="verify-example">
           <summary>How to verify a request (Node.js)</summary>
-          <pre tabIndex={0}>
+          <CodeBlock>
             <code>{VERIFY_EXAMPLE}</code>
-          </pre>
+          </CodeBlock>
         </details>
       </div>
       <footer class="modal-footer">

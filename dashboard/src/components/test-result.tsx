@@ -1,5 +1,6 @@
 import type { TestResult } from '../api.ts';
 import { describeStatus } from '../format.ts';
+import { CodeBlock } from './bits.tsx';
 import { CopyButton } from './copy-button.tsx';
 
 const EXCERPT_CHARS = 600;
@@ -62,13 +63,7 @@ export function TestResultPanel({ result, onDismiss }: { result: TestResult; onD
         <div class="wide">
           <dt>Response body</dt>
           <dd>
-            {excerpt ? (
-              <pre class="code" tabIndex={0}>
-                {excerpt}
-              </pre>
-            ) : (
-              <span class="muted">Empty</span>
-            )}
+            {excerpt ? <CodeBlock class="code">{excerpt}</CodeBlock> : <span class="muted">Empty</span>}
           </dd>
         </div>
       </dl>
