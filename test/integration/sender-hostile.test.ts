@@ -194,6 +194,64 @@ describe('HttpsSender against hostile receivers', () => {
     expect(await send(url)).toEqual({ kind: 'error', error: 'connection reset by the receiver' });
   });
 
+  it('reports a reset in the middle of the body as a failure at once, with one request', async () => {
+    const url = receiver.on('/reset-mid-body', (socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b');
+      socket.destroy();
+    });
+    expect(await send(url)).toEqual({ kind: 'error', error: 'connection reset by the receiver' });
+    expect(receiver.received('/reset-mid-body')).toHaveLength(1);
+  });
+
+  it('reports an answer that is not HTTP as a failure, without a second try on a reused connection', async () => {
+    let n = 0;
+    const url = receiver.on('/garbage', (socket) => {
+      n++;
+      socket.write(n === 1 ? answer(200, 'ok') : 'SMTP ready\r\n\r\n');
+    });
+    const fresh = new HttpsSender({ allowPrivateTargets: true, extraCaFile: caFile });
+    try {
+      expect(await send(url, fresh)).toMatchObject({ kind: 'response', status: 200 });
+      // The second request goes over the kept-alive connection: its error is the receiver's answer.
+      expect(await send(url, fresh)).toEqual({ kind: 'error', error: 'network error: HPE_INVALID_CONSTANT' });
+      expect(receiver.received('/garbage').map((request) => request.connection)).toEqual([
+        expect.any(Number),
+        receiver.received('/garbage')[0]?.connection,
+      ]);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('leaves no timer behind once an attempt is over', async () => {
+    jest.useFakeTimers({
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+        'Date',
+      ],
+    });
+    try {
+      const url = receiver.on('/quick', (socket) => socket.write(answer(200, 'ok')));
+      expect(await send(url)).toMatchObject({ kind: 'response', status: 200 });
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('drops its kept-alive connections when closed', async () => {
+    const url = receiver.on('/kept', (socket) => socket.write(answer(200, 'ok')));
+    const closing = new HttpsSender({ allowPrivateTargets: true, extraCaFile: caFile });
+    expect(await send(url, closing)).toMatchObject({ kind: 'response', status: 200 });
+    closing.close();
+    await connectionOf('/kept').closed;
+  });
+
   it('sends an exact Content-Length (bytes, not characters) and never chunks', async () => {
     const url = receiver.on('/length', (socket) => socket.write(answer(200)));
     await send(url);

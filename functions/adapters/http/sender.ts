@@ -125,7 +125,7 @@ export function excerpt(chunks: readonly Buffer[]): Buffer {
 /** The trust store: the platform's default CAs, plus the local receiver's certificate when given. */
 function secureContextFor(extraCaFile: string | undefined): SecureContext {
   if (!extraCaFile) return createSecureContext();
-  return createSecureContext({ ca: [...getCACertificates('default'), readFileSync(extraCaFile, 'utf8')] });
+  return createSecureContext({ ca: [...getCACertificates('default'), readFileSync(extraCaFile)] });
 }
 
 interface Try {
@@ -173,7 +173,7 @@ export class HttpsSender implements Sender {
     }
     const refusal = refusalFor(target, this.allowPrivateTargets);
     if (refusal) return { kind: 'error', error: refusal };
-    const payload = Buffer.from(input.body, 'utf8');
+    const payload = Buffer.from(input.body); // UTF-8
     const headers = requestHeaders(input.headers, payload);
     // One budget for the whole attempt, a second try on a stale pooled connection included. The
     // deadline answers for the attempt by itself; aborting also tears down whatever is in flight.
@@ -232,8 +232,7 @@ export class HttpsSender implements Sender {
               kind: 'response',
               status: res.statusCode ?? 0,
               body: excerpt(chunks),
-              retryAfter:
-                typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined,
+              retryAfter: res.headers['retry-after'],
             },
             staleConnection: false,
           });
