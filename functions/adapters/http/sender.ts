@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { createSecureContext, getCACertificates, type SecureContext } from 'node:tls';
@@ -216,13 +216,13 @@ export class HttpsSender implements Sender {
     return new Promise((resolve) => {
       const fail = (error: string, staleConnection = false) =>
         resolve({ outcome: { kind: 'error', error }, staleConnection });
-      const req = request(target, {
-        method: 'POST',
-        agent: this.agent,
-        lookup: this.lookup,
-        headers,
-        signal,
-      });
+      let req: ClientRequest;
+      try {
+        req = request(target, { method: 'POST', agent: this.agent, lookup: this.lookup, headers, signal });
+      } catch (error) {
+        // Node checks the request before connecting (a header value with a line break, say): nothing was sent.
+        return fail(describeError(error));
+      }
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

@@ -324,6 +324,17 @@ describe('guardedLookup', () => {
 });
 
 describe('HttpsSender without a connection', () => {
+  it('fails a request Node will not send (a header value with a line break) without throwing', async () => {
+    const open = new HttpsSender({ allowPrivateTargets: true });
+    try {
+      // Node refuses the header before connecting; were it sent, port 1 on this machine would refuse it.
+      const request = { url: 'https://127.0.0.1:1/x', headers: { 'X-Bad': 'a\r\nb' }, body: '' };
+      expect(await open.send(request)).toEqual({ kind: 'error', error: 'network error: ERR_INVALID_CHAR' });
+    } finally {
+      open.close();
+    }
+  });
+
   const sender = new HttpsSender({ allowPrivateTargets: false });
   afterAll(() => sender.close());
   const send = (url: string) => sender.send({ url, headers: {}, body: '{}' });
