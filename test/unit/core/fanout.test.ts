@@ -244,6 +244,18 @@ describe('fanOutEvents', () => {
     expect(ports.queue.messages).toEqual([]);
   });
 
+  it('sends nothing for a large event whose store failed (the messages would point at a body nobody can read)', async () => {
+    const ports = setup();
+    const big = {
+      ...message,
+      data: { balance: 10, threshold: 100, notes: 'x'.repeat(INLINE_BODY_MAX_BYTES) },
+    };
+    ports.events.faults.failNext('put');
+    expect(await fanOut(ports, big)).toMatchObject({ kind: 'failed' });
+    expect(ports.queue.messages).toEqual([]);
+    expect(storedEvent(ports)).toBeUndefined();
+  });
+
   it('stores a large event first (the messages cannot carry it) and marks the claim done after', async () => {
     const ports = setup();
     const big = {

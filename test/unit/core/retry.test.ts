@@ -66,6 +66,12 @@ describe('nextRetryDelay', () => {
     expect(nextRetryDelay({ schedule, attemptsMade: 3, random: () => ALMOST_ONE })).toBe(2160);
   });
 
+  it('never answers less than one second, whatever the schedule and jitter (a 0 s retry would hammer the receiver)', () => {
+    expect(nextRetryDelay({ schedule: [0], attemptsMade: 1, random: () => 0 })).toBe(1);
+    expect(nextRetryDelay({ schedule: [0.4], attemptsMade: 1, random: () => ALMOST_ONE })).toBe(1);
+    expect(nextRetryDelay({ schedule: [-5], attemptsMade: 1, random: () => 0.5 })).toBe(1);
+  });
+
   it('returns null once the schedule is used up', () => {
     expect(nextRetryDelay({ schedule, attemptsMade: 4, random: () => 0.5 })).toBeNull();
     expect(nextRetryDelay({ schedule, attemptsMade: 10, random: () => 0.5 })).toBeNull();
