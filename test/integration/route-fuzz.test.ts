@@ -201,7 +201,10 @@ describe('random input at every parameter of every route', () => {
             key: route.auth === 'key' ? workspace.key : undefined,
             ...(route.body ? { body } : {}),
           });
-          if (res.status >= 500)
+          // A 5xx the route documents is its answer, not a failure: POST …/keys/limit is always 501 not_implemented.
+          const documented =
+            res.status === 501 && res.json?.code === 'not_implemented' && route.errors.includes(501);
+          if (res.status >= 500 && !documented)
             throw new Error(
               `${route.method} ${url} ${JSON.stringify(body).slice(0, 300)} → ${res.status} ${res.body}`,
             );
