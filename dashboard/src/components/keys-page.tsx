@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient, ApiKey, CreatedApiKey } from '../api.ts';
 import { formatAbsolute } from '../format.ts';
-import { Spinner } from './bits.tsx';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { CopyButton } from './copy-button.tsx';
-import { Modal } from './modal.tsx';
+import { Modal, SubmitFooter } from './modal.tsx';
 
 type Dialog =
   | { kind: 'create' }
@@ -70,15 +69,7 @@ function NameDialog({
             )}
           </div>
         </div>
-        <footer class="modal-footer">
-          <button type="button" class="button secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary" disabled={busy}>
-            {busy && <Spinner />}
-            {submitLabel}
-          </button>
-        </footer>
+        <SubmitFooter onClose={onClose} busy={busy} label={submitLabel} />
       </form>
     </Modal>
   );

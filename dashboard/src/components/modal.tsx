@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { Spinner } from './bits.tsx';
 
 export interface ModalProps {
   /** Id of the heading inside, which names the dialog. */
@@ -58,5 +59,28 @@ export function Modal(props: ModalProps) {
     >
       {props.children}
     </dialog>
+  );
+}
+
+/** A form dialog's footer: Cancel, and the submit button showing a spinner and `label` (its busy wording) while busy. */
+export function SubmitFooter({
+  onClose,
+  busy,
+  label,
+}: {
+  onClose: () => void;
+  busy: boolean;
+  label: string;
+}) {
+  return (
+    <footer class="modal-footer">
+      <button type="button" class="button secondary" onClick={onClose}>
+        Cancel
+      </button>
+      <button type="submit" class="button primary" disabled={busy}>
+        {busy && <Spinner />}
+        {label}
+      </button>
+    </footer>
   );
 }

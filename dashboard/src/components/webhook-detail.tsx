@@ -16,7 +16,7 @@ import { AbsoluteTime, ActiveBadge, Spinner } from './bits.tsx';
 import { CopyButton } from './copy-button.tsx';
 import { DeliveryChart } from './delivery-chart.tsx';
 import { DeliveryLog } from './delivery-list.tsx';
-import { Modal } from './modal.tsx';
+import { Modal, SubmitFooter } from './modal.tsx';
 import { TestResultPanel } from './test-result.tsx';
 
 /** How often a running recovery's progress is read. */
@@ -145,15 +145,7 @@ function RotateDialog({
               </p>
             )}
           </div>
-          <footer class="modal-footer">
-            <button type="button" class="button secondary" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" class="button primary" disabled={busy}>
-              {busy && <Spinner />}
-              {busy ? 'Rotating…' : 'Rotate secret'}
-            </button>
-          </footer>
+          <SubmitFooter onClose={onClose} busy={busy} label={busy ? 'Rotating…' : 'Rotate secret'} />
         </form>
       )}
     </Modal>
@@ -216,15 +208,7 @@ function RecoverDialog({
             </p>
           )}
         </div>
-        <footer class="modal-footer">
-          <button type="button" class="button secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary" disabled={busy}>
-            {busy && <Spinner />}
-            {busy ? 'Starting…' : 'Start recovery'}
-          </button>
-        </footer>
+        <SubmitFooter onClose={onClose} busy={busy} label={busy ? 'Starting…' : 'Start recovery'} />
       </form>
     </Modal>
   );

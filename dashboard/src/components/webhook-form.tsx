@@ -1,8 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, type FieldError, type Webhook, type WebhookInput } from '../api.ts';
 import { EVENT_CATALOGUE } from '../catalogue.ts';
-import { Spinner } from './bits.tsx';
-import { Modal } from './modal.tsx';
+import { Modal, SubmitFooter } from './modal.tsx';
 
 type Field = 'url' | 'events' | 'description' | 'headers' | 'rate_limit';
 
@@ -346,15 +345,11 @@ export function WebhookForm({ webhook, onSubmit, onClose }: WebhookFormProps) {
             <FieldErrors id="wh-rate_limit-error" messages={errors.rate_limit} />
           </div>
         </div>
-        <footer class="modal-footer">
-          <button type="button" class="button secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary" disabled={busy}>
-            {busy && <Spinner />}
-            {editing ? (busy ? 'Saving…' : 'Save changes') : busy ? 'Creating…' : 'Create webhook'}
-          </button>
-        </footer>
+        <SubmitFooter
+          onClose={onClose}
+          busy={busy}
+          label={editing ? (busy ? 'Saving…' : 'Save changes') : busy ? 'Creating…' : 'Create webhook'}
+        />
       </form>
     </Modal>
   );
