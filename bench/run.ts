@@ -14,10 +14,12 @@
  * Writes the table to stdout and the figures to bench/results/latest.json (and a dated copy);
  * `npm run bench -- --compare <file.json>` prints a previous run's figures beside this run's.
  * Options: BENCH_DELIVERIES (per cost scenario, default 1000), BENCH_RATE (events/s, default 10),
- * BENCH_SECONDS (default 10).
+ * BENCH_SECONDS (default 10); `--only cpu` or `--only cold` runs part 1 or 4 alone (for bisecting); `--profile
+ * <file.cpuprofile>` writes a V8 CPU profile of the dispatcher's timed run (open it in Chrome DevTools).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -45,9 +47,14 @@ const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RETENTION_DAYS = 30;
-const compareFile = process.argv.includes('--compare')
-  ? process.argv[process.argv.indexOf('--compare') + 1]
-  : undefined;
+const option = (name: string) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
+const compareFile = option('--compare');
+const only = option('--only');
+const profileFile = option('--profile');
+if (only !== undefined && only !== 'cpu' && only !== 'cold') {
+  throw new Error(`--only takes cpu or cold, not ${only}`);
+}
 
 // --- output: the bench's own lines go to the real stdout; the functions' logs are counted --------
 const realWrite = process.stdout.write.bind(process.stdout);
@@ -118,6 +125,7 @@ Object.assign(process.env, environment);
 const { handler: fanout } = await import('../functions/fanout/handler.ts');
 const { handler: dispatcher } = await import('../functions/dispatcher/handler.ts');
 const { buildDeliveryHeaders } = await import('../functions/core/signing.ts');
+const { SNAPSHOT_FRESH_MS } = await import('../functions/core/dispatch.ts');
 const { HttpsSender } = await import('../functions/adapters/http/sender.ts');
 const { createEventPublisher } = await import('../functions/publisher.ts');
 const { SqsEventSource, toSqsEvent } = await import('../local/event-source.ts');
@@ -236,6 +244,31 @@ async function timeDispatcher(batches: SQSEvent[]) {
       }),
     );
   }
+  return { n, wall, cpu, perSecond: (n / wall) * 1000, cpuMsPer: cpu / n };
+}
+
+/**
+ * First attempts as a running pipeline hands them over: moments after fan-out made them, so each
+ * carries a webhook snapshot fresh enough to use (SNAPSHOT_FRESH_MS). One event at a time is fanned
+ * out, received and dispatched (only the dispatcher's invocations are timed).
+ */
+async function timeDispatcherFresh(ws: Workspace, events: number) {
+  let n = 0;
+  let wall = 0;
+  let cpu = 0;
+  let stale = 0;
+  for (let i = 0; i < events; i++) {
+    const batches = await prepareDeliveryBatches(ws, 1);
+    const oldest = Math.min(
+      ...batches.flatMap((b) => b.Records.map((r) => JSON.parse(r.body).queued_at as number)),
+    );
+    if (Date.now() - oldest > SNAPSHOT_FRESH_MS) stale++;
+    const timed = await timeDispatcher(batches);
+    n += timed.n;
+    wall += timed.wall;
+    cpu += timed.cpu;
+  }
+  if (stale > events / 10) throw new Error(`${stale} of ${events} fresh batches were not fresh`);
   return { n, perSecond: (n / wall) * 1000, cpuMsPer: cpu / n };
 }
 
@@ -547,8 +580,70 @@ async function coldInitSamples(ws: Workspace): Promise<FunctionSample[]> {
   ];
 }
 
+/** Runs `work` under the V8 profiler and writes the profile to `file`. */
+async function profiled<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  const result = await work();
+  const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  return result;
+}
+
+/** Part 4: every function bundled as `cdk synth` bundles it, cold-started against the emulators. */
+async function measureAllColdInits(ws: Workspace): Promise<ColdInit[]> {
+  const coldDir = mkdtempSync(join(tmpdir(), 'encrata-bench-bundles-'));
+  try {
+    return await measureColdInits(
+      await coldInitSamples(ws),
+      Object.fromEntries(
+        Object.entries({ ...process.env, ...environment }).filter(([, v]) => v !== undefined),
+      ) as Record<string, string>,
+      coldDir,
+    );
+  } finally {
+    rmSync(coldDir, { recursive: true, force: true });
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a previous run's JSON, read loosely
+function sayColdInits(coldInits: ColdInit[], before: any): void {
+  say(
+    '4. Functions as `cdk synth` bundles them: size, and cold init (boot + import + first call, median of 3)',
+  );
+  for (const f of coldInits) {
+    const old = before?.functions?.find((b: ColdInit) => b.name === f.name);
+    say(
+      `   ${f.name.padEnd(18)} ${fmt(f.bytes / 1024, 0).padStart(5)} KiB (${fmt(f.gzipBytes / 1024, 0).padStart(3)} gz)  ${fmt(f.bootMs, 0).padStart(3)} + ${fmt(f.importMs, 0).padStart(3)} + ${fmt(f.firstCallMs, 0).padStart(3)} = ${fmt(f.totalMs, 0).padStart(4)} ms  [${f.outcome}]${old ? `  (was ${fmt(old.bytes / 1024, 0)} KiB, ${fmt(old.totalMs, 0)} ms)` : ''}`,
+    );
+  }
+}
+
+/** Stops the emulators and the receiver, and the run with them. */
+async function finish(): Promise<never> {
+  esm.destroy();
+  aws.stop();
+  receiver.stop();
+  await sleep(300);
+  process.exit(0);
+}
+
 // --- the run ---------------------------------------------------------------------------------------
 say(`encrata-webhooks benchmark — Node ${process.version}, ${new Date().toISOString()}`);
+if (only === 'cold') {
+  sayColdInits(
+    await measureAllColdInits(await workspace('cold', 1)),
+    compareFile ? JSON.parse(readFileSync(compareFile, 'utf8')) : undefined,
+  );
+  await finish();
+}
 const workspaces = {
   w1: await workspace('1', 1),
   w10: await workspace('10', 10),
@@ -561,14 +656,27 @@ const workspaces = {
 await timeDispatcher(await prepareDeliveryBatches(workspaces.w10, 5)); // warm-up: connections, JIT, caches
 await timeBareLoop(50);
 const cpuEvents = Math.ceil(DELIVERIES / 10);
-const batches = await prepareDeliveryBatches(workspaces.w10, cpuEvents);
 const bareBefore = await timeBareLoop(cpuEvents * 10);
-const dispatched = await timeDispatcher(batches);
+const dispatched = await timeDispatcherFresh(workspaces.w10, cpuEvents);
+// A backlog: every first attempt is older than SNAPSHOT_FRESH_MS and re-checks its webhook.
+const backlogBatches = await prepareDeliveryBatches(workspaces.w10, cpuEvents);
+await sleep(SNAPSHOT_FRESH_MS + 100);
+const backlog = profileFile
+  ? await profiled(profileFile, () => timeDispatcher(backlogBatches))
+  : await timeDispatcher(backlogBatches);
 const bareAfter = await timeBareLoop(cpuEvents * 10);
 const bare = {
   perSecond: (bareBefore.perSecond + bareAfter.perSecond) / 2,
   cpuMsPer: (bareBefore.cpuMsPer + bareAfter.cpuMsPer) / 2,
 };
+
+if (only === 'cpu') {
+  const ratio = dispatched.cpuMsPer / bare.cpuMsPer;
+  say(
+    `1. CPU per delivery (${dispatched.n}): bare ${fmt(bare.cpuMsPer, 3)} ms, dispatcher ${fmt(dispatched.cpuMsPer, 3)} ms, ratio ${fmt(ratio, 2)}×; backlog ${fmt(backlog.cpuMsPer, 3)} ms, ${fmt(backlog.cpuMsPer / bare.cpuMsPer, 2)}×`,
+  );
+  await finish();
+}
 
 // 2.
 const scenarios: Scenario[] = [];
@@ -582,15 +690,7 @@ const fanOut500 = await fanOutLatency(workspaces.w500);
 for (const source of sources) await source.stop();
 
 // 4.
-const coldDir = mkdtempSync(join(tmpdir(), 'encrata-bench-bundles-'));
-const coldInits: ColdInit[] = await measureColdInits(
-  await coldInitSamples(workspaces.cold),
-  Object.fromEntries(
-    Object.entries({ ...process.env, ...environment }).filter(([, v]) => v !== undefined),
-  ) as Record<string, string>,
-  coldDir,
-);
-rmSync(coldDir, { recursive: true, force: true });
+const coldInits = await measureAllColdInits(workspaces.cold);
 
 // --- report ----------------------------------------------------------------------------------------
 const results = {
@@ -604,6 +704,9 @@ const results = {
     dispatcherCpuMsPerDelivery: dispatched.cpuMsPer,
     cpuRatio: dispatched.cpuMsPer / bare.cpuMsPer,
     throughputRatio: dispatched.perSecond / bare.perSecond,
+    backlogCpuMsPerDelivery: backlog.cpuMsPer,
+    backlogCpuRatio: backlog.cpuMsPer / bare.cpuMsPer,
+    backlogDeliveriesPerSecond: backlog.perSecond,
   },
   scenarios,
   latency: { rate: RATE, seconds: SECONDS, ...steady },
@@ -618,7 +721,9 @@ const was = (value: unknown, digits = 2) =>
   before !== undefined && typeof value === 'number' ? `  (was ${fmt(value, digits)})` : '';
 
 say();
-say(`1. CPU per delivery (${dispatched.n} deliveries, batches of 10, one container)`);
+say(
+  `1. CPU per delivery (${dispatched.n} deliveries, batches of 10, one container; first attempts moments after fan-out)`,
+);
 say(
   `   bare sign+POST loop  ${fmt(bare.cpuMsPer, 3)} ms CPU, ${fmt(bare.perSecond, 0)}/s${was(before?.cpu?.bareCpuMsPerDelivery, 3)}`,
 );
@@ -692,15 +797,7 @@ say(
   `   one event → 500 webhooks, last receipt: ${fanOut500.map((ms) => `${fmt(ms, 0)} ms`).join(', ')}${before?.fanOut500Ms ? `  (was ${before.fanOut500Ms.map((ms: number) => fmt(ms, 0)).join(', ')})` : ''}`,
 );
 say();
-say(
-  '4. Functions as `cdk synth` bundles them: size, and cold init (boot + import + first call, median of 3)',
-);
-for (const f of coldInits) {
-  const old = before?.functions?.find((b: ColdInit) => b.name === f.name);
-  say(
-    `   ${f.name.padEnd(18)} ${fmt(f.bytes / 1024, 0).padStart(5)} KiB (${fmt(f.gzipBytes / 1024, 0).padStart(3)} gz)  ${fmt(f.bootMs, 0).padStart(3)} + ${fmt(f.importMs, 0).padStart(3)} + ${fmt(f.firstCallMs, 0).padStart(3)} = ${fmt(f.totalMs, 0).padStart(4)} ms  [${f.outcome}]${old ? `  (was ${fmt(old.bytes / 1024, 0)} KiB, ${fmt(old.totalMs, 0)} ms)` : ''}`,
-  );
-}
+sayColdInits(coldInits, before);
 
 mkdirSync('bench/results', { recursive: true });
 const json = `${JSON.stringify(results, null, 2)}\n`;
@@ -708,8 +805,4 @@ writeFileSync('bench/results/latest.json', json);
 writeFileSync(`bench/results/${results.at.replace(/[:.]/g, '-')}.json`, json);
 say();
 say('Figures written to bench/results/latest.json');
-
-esm.destroy();
-aws.stop();
-receiver.stop();
-setTimeout(() => process.exit(0), 300).unref();
+await finish();
