@@ -16,7 +16,6 @@ import type {
   Sender,
   WebhookStore,
 } from './ports.ts';
-import { buildSystemEventMessage } from './publish.ts';
 import {
   type DeliveryMessage,
   type DeliveryRow,
@@ -28,6 +27,7 @@ import {
 import { errorRetryDelay } from './retry.ts';
 import { buildDeliveryHeaders, HEADERS } from './signing.ts';
 import { type SigningTarget, signingMaterial } from './signing-material.ts';
+import { systemEventMessage } from './system-events.ts';
 
 export interface DispatchPorts {
   webhooks: Pick<WebhookStore, 'get' | 'markFailing' | 'clearFailing' | 'disableFailing'>;
@@ -422,7 +422,7 @@ async function trackHealth(
   }
   // Only the writer that disabled it tells the workspace. The event's id is derived from the
   // webhook and its clock, so a publish that is tried again is still one event.
-  const message = buildSystemEventMessage(
+  const message = systemEventMessage(
     {
       workspaceId: disabled.workspace_id,
       event: 'webhook.disabled',

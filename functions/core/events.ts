@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { workspaceIdSchema } from './id-schemas.ts';
+import { SYSTEM_EVENT_ID_PREFIX } from './ids.ts';
 
 /**
  * The event catalogue (contract §4). Each event's `data` schema lists the fields a producer
@@ -117,11 +118,8 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/**
- * Ids of the events this service publishes itself (`apikey.*`, `webhook.disabled`) start with this.
- * A producer's event of any other type may not use it, so no producer id collides with ours.
- */
-export const SYSTEM_EVENT_ID_PREFIX = 'encrata:';
+/** Ids of the events this service publishes itself start with this (defined in ids.ts). */
+export { SYSTEM_EVENT_ID_PREFIX };
 
 /** The events only this service publishes (their ids are in the system namespace). */
 export const SYSTEM_EVENT_TYPES: readonly EventType[] = [

@@ -3,6 +3,13 @@ import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 /**
  * Identifiers and secrets. Everything random comes from the platform CSPRNG.
  */
+
+/**
+ * Ids of the events this service publishes itself (`apikey.*`, `webhook.disabled`) start with this
+ * (contract §4): a producer's event of any other type may not use it.
+ */
+export const SYSTEM_EVENT_ID_PREFIX = 'encrata:';
+
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

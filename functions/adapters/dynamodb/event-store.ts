@@ -1,7 +1,6 @@
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -11,23 +10,16 @@ import { isExpired } from '../../core/deliveries.ts';
 import type { EventStore, Page } from '../../core/ports.ts';
 import { type EventClaim, type EventItem, eventClaimSchema, eventItemSchema } from '../../core/records.ts';
 import { decodeCursor, encodeCursor, isConditionalCheckFailed, positionOf } from './client.ts';
+import { DynamoEventReader, itemKey } from './event-reader.ts';
 
 const claimKey = (eventId: string) => `k#${eventId}`;
-const itemKey = (eventKey: string) => `e#${eventKey}`;
 
 /**
  * Events table: (workspace_id, id) holding two kinds of item per event — its claim under
  * `k#<event id>` (idempotency and the fan-out lease) and the event under `e#<event key>`, keys that
  * sort by time, so a workspace's events list newest first with one query.
  */
-export class DynamoEventStore implements EventStore {
-  private readonly db: DynamoDBDocumentClient;
-  private readonly table: string;
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.db = db;
-    this.table = table;
-  }
-
+export class DynamoEventStore extends DynamoEventReader implements EventStore {
   async claim(claim: EventClaim): Promise<boolean> {
     try {
       await this.db.send(
@@ -86,19 +78,6 @@ export class DynamoEventStore implements EventStore {
 
   async put(item: EventItem): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
-  }
-
-  async get(workspaceId: string, eventKey: string, nowMs: number): Promise<EventItem | null> {
-    const result = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { workspace_id: workspaceId, id: itemKey(eventKey) },
-        ConsistentRead: true,
-      }),
-    );
-    if (!result.Item) return null;
-    const item = eventItemSchema.parse(result.Item);
-    return isExpired(item, nowMs) ? null : item;
   }
 
   async getMany(workspaceId: string, eventKeys: string[], nowMs: number): Promise<Map<string, EventItem>> {

@@ -1,15 +1,9 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LimitExceededError } from '../../core/errors.ts';
 import type { WebhookStore } from '../../core/ports.ts';
 import { type WebhookRecord, webhookRecordSchema } from '../../core/records.ts';
 import { isConditionalCheckFailed } from './client.ts';
+import { DynamoWebhookHealthStore, WORKSPACE_ITEM } from './webhook-health-store.ts';
 
 /**
  * Webhooks table: (workspace_id, id). Each workspace also has one `#workspace` item whose
@@ -18,16 +12,9 @@ import { isConditionalCheckFailed } from './client.ts';
  * and its recoveries under `#recovery#<id>`. '#' sorts before every UUID character (and
  * `#recovery` before `#workspace`), so `id > '#workspace'` selects the webhooks only.
  */
-const WORKSPACE_ITEM = '#workspace';
 
-export class DynamoWebhookStore implements WebhookStore {
-  private readonly db: DynamoDBDocumentClient;
-  private readonly table: string;
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.db = db;
-    this.table = table;
-  }
-
+/** The whole store: the API's and fan-out's (the dispatcher bundles only its base). */
+export class DynamoWebhookStore extends DynamoWebhookHealthStore implements WebhookStore {
   async list(workspaceId: string): Promise<WebhookRecord[]> {
     const items: WebhookRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -47,14 +34,6 @@ export class DynamoWebhookStore implements WebhookStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return items;
-  }
-
-  async get(workspaceId: string, id: string): Promise<WebhookRecord | null> {
-    if (id.startsWith('#')) return null;
-    const result = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { workspace_id: workspaceId, id }, ConsistentRead: true }),
-    );
-    return result.Item ? webhookRecordSchema.parse(result.Item) : null;
   }
 
   /**
@@ -214,86 +193,6 @@ export class DynamoWebhookStore implements WebhookStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       return (await this.get(record.workspace_id, record.id)) ? 'conflict' : 'missing';
-    }
-  }
-
-  async markFailing(workspaceId: string, id: string, at: string): Promise<boolean> {
-    return this.conditionalUpdate(
-      workspaceId,
-      id,
-      'SET failing_since = :at ADD version :one',
-      'attribute_exists(id) AND attribute_not_exists(failing_since) AND is_active = :true',
-      { ':at': at, ':one': 1, ':true': true },
-    );
-  }
-
-  async clearFailing(workspaceId: string, id: string, seen: string): Promise<void> {
-    await this.conditionalUpdate(
-      workspaceId,
-      id,
-      'REMOVE failing_since ADD version :one',
-      'failing_since = :seen',
-      {
-        ':seen': seen,
-        ':one': 1,
-      },
-    );
-  }
-
-  async disableFailing(
-    workspaceId: string,
-    id: string,
-    seen: string,
-    at: string,
-  ): Promise<WebhookRecord | null> {
-    try {
-      const result = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { workspace_id: workspaceId, id },
-          UpdateExpression:
-            'SET is_active = :false, disabled_reason = :failing, paused_at = :at, updated_at = :at ADD version :one',
-          ConditionExpression: 'failing_since = :seen AND is_active = :true',
-          ExpressionAttributeValues: {
-            ':false': false,
-            ':true': true,
-            ':failing': 'failing',
-            ':at': at,
-            ':seen': seen,
-            ':one': 1,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return webhookRecordSchema.parse(result.Attributes);
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return null;
-      throw error;
-    }
-  }
-
-  private async conditionalUpdate(
-    workspaceId: string,
-    id: string,
-    update: string,
-    condition: string,
-    values: Record<string, unknown>,
-  ): Promise<boolean> {
-    if (id.startsWith('#')) return false;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { workspace_id: workspaceId, id },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
     }
   }
 

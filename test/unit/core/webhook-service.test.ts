@@ -3,6 +3,7 @@
  * the in-memory stores.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/core/errors.ts';
+import { eventMessageSchema } from '../../../functions/core/events.ts';
 import { webhookRef } from '../../../functions/core/ids.ts';
 import type { SecretBox } from '../../../functions/core/ports.ts';
 import {
@@ -11,6 +12,7 @@ import {
   SYSTEM_EVENT_ID_PREFIX,
 } from '../../../functions/core/publish.ts';
 import type { WebhookRecord } from '../../../functions/core/records.ts';
+import { systemEventMessage } from '../../../functions/core/system-events.ts';
 import { parseOrThrow } from '../../../functions/core/validation.ts';
 import {
   createWebhook,
@@ -298,6 +300,25 @@ describe('the typed publisher', () => {
     expect(buildSystemEventMessage({ ...system, id: 'x' }, NOW).id).toBe(`${SYSTEM_EVENT_ID_PREFIX}x`);
     // The queue's schema holds producers to it too: only the service's own event types carry it.
     expect(() => buildSystemEventMessage({ ...input, id: 'x' }, NOW)).toThrow('Invalid credits.low event');
+  });
+
+  it('builds the dispatcher’s webhook.disabled without the schema, exactly as the validating form does', () => {
+    const input = {
+      workspaceId: 'ws_1',
+      event: 'webhook.disabled' as const,
+      id: 'webhook.disabled:w1:2026-11-25T00:00:00.000Z',
+      data: {
+        webhook_id: 'w1',
+        url: 'https://example.com/hook',
+        reason: 'failing' as const,
+        failing_since: '2026-11-25T00:00:00.000Z',
+      },
+    };
+    const built = systemEventMessage(input, NOW);
+    expect(built).toEqual(buildSystemEventMessage(input, NOW));
+    expect(built.id).toBe(`${SYSTEM_EVENT_ID_PREFIX}${input.id}`);
+    // Fan-out validates every message it reads: this one passes.
+    expect(eventMessageSchema.safeParse(built).success).toBe(true);
   });
 
   it('refuses invalid data with the event type in the message and the field in details', () => {
