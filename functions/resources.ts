@@ -97,6 +97,14 @@ export const FUNCTION_MEMORY_MB = {
 /** AWS's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
+/**
+ * When the dispatcher leases a batch (functions/shared/sqs.ts, `afterMs`): only a run still going
+ * after one sender budget (5 s) is leased. A healthy batch ends well before, so it costs no request
+ * (a lease per batch was 0.1 SQS requests per delivery); a batch held by slow receivers or retried
+ * writes — the runs that time out — still comes back 35 s after it started, not after 180 s.
+ */
+export const DISPATCHER_LEASE_AFTER_SECONDS = 5;
+
 /** Receives beyond the number of attempts before SQS itself dead-letters a delivery message. */
 export const DELIVERY_RECEIVE_HEADROOM = 5;
 

@@ -1,6 +1,6 @@
 import { dispatchBatch } from '../core/dispatch.ts';
 import { deliveryMessageSchema } from '../core/records.ts';
-import { deliveryMaxReceiveCount, FUNCTION_TIMEOUTS } from '../resources.ts';
+import { DISPATCHER_LEASE_AFTER_SECONDS, deliveryMaxReceiveCount, FUNCTION_TIMEOUTS } from '../resources.ts';
 import { config } from '../shared/config.ts';
 import { reportDispatch } from '../shared/delivery-report.ts';
 import { deadLetterTo, leaseOn, sqsBatchHandler } from '../shared/sqs.ts';
@@ -15,13 +15,16 @@ export const handler = sqsBatchHandler(
   {
     schema: deliveryMessageSchema,
     ...deadLetterTo(() => config().queues.deliveriesDlq),
-    // A crashed run's deliveries come back in seconds, not the queue's 3 minutes.
-    ...leaseOn(() => config().queues.deliveries, FUNCTION_TIMEOUTS.dispatcher),
+    // A run still going after 5 s is leased: should it time out, its deliveries come back in
+    // seconds, not the queue's 3 minutes. Quicker runs, nearly all, pay no request for it.
+    ...leaseOn(() => config().queues.deliveries, FUNCTION_TIMEOUTS.dispatcher, {
+      afterMs: DISPATCHER_LEASE_AFTER_SECONDS * 1000,
+    }),
   },
   async (records) => {
     const results = await dispatchBatch(
       {
-        webhooks: wiring.webhookStore(),
+        webhooks: wiring.webhookReader(),
         events: wiring.eventReader(),
         log: wiring.deliveryLog(),
         secrets: wiring.secrets(),

@@ -39,6 +39,14 @@ export interface SqsBatchSpec<T> {
   lease?: {
     seconds: number;
     hide: (items: { handle: string; delaySeconds: number }[]) => Promise<unknown>;
+    /**
+     * Take the lease only if the run is still going this long after the batch arrived (and never if
+     * it ended first): a batch that ends quickly — nearly all of them — then costs no request, while
+     * one held by slow receivers or retried writes, the runs that time out, still comes back in
+     * seconds. A run that dies before this much time has passed waits out the queue's visibility
+     * timeout. Unset: the lease is taken at once, before the handler starts.
+     */
+    afterMs?: number;
   };
 }
 
@@ -101,21 +109,49 @@ export function sqsBatchHandler<T>(
       for (const index of unmoved) failures.add(invalid[index]?.record.messageId ?? '');
     }
     if (valid.length > 0) {
-      if (spec.lease) {
-        const { seconds, hide } = spec.lease;
-        // Best effort: without it the queue's visibility timeout still brings them back.
-        await hide(
-          valid.map(({ record }) => ({ handle: record.receiptHandle, delaySeconds: seconds })),
-        ).catch((error: unknown) => spec.onError?.(error));
-      }
+      const lease = spec.lease ? takeLease(spec.lease, valid, spec.onError) : undefined;
+      if (lease?.now) await lease.now;
       try {
         for (const id of await handle(valid)) failures.add(id);
       } catch (error) {
         spec.onError?.(error);
         for (const { record } of valid) failures.add(record.messageId);
+      } finally {
+        await lease?.cancel();
       }
     }
     return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+/**
+ * Hides the records for the lease — at once (`now`, to be awaited before the handler starts) or, with
+ * `afterMs`, from a timer that `cancel` stops when the run ends first. Best effort either way: without
+ * it the queue's visibility timeout still brings them back.
+ */
+function takeLease<T>(
+  lease: NonNullable<SqsBatchSpec<T>['lease']>,
+  records: ParsedRecord<T>[],
+  onError: ((error: unknown) => void) | undefined,
+): { now?: Promise<void>; cancel: () => Promise<void> } {
+  const hide = () =>
+    lease
+      .hide(records.map(({ record }) => ({ handle: record.receiptHandle, delaySeconds: lease.seconds })))
+      .then(
+        () => undefined,
+        (error: unknown) => onError?.(error),
+      );
+  if (lease.afterMs === undefined) return { now: hide(), cancel: async () => {} };
+  let taking: Promise<void> | undefined;
+  const timer = setTimeout(() => {
+    taking = hide();
+  }, lease.afterMs);
+  return {
+    // A lease under way is finished before the run ends, so no request is left frozen with it.
+    cancel: async () => {
+      clearTimeout(timer);
+      await taking;
+    },
   };
 }
 
@@ -126,10 +162,12 @@ export const LEASE_MARGIN_SECONDS = 5;
 export function leaseOn(
   queueUrl: () => string,
   timeoutSeconds: number,
+  options: { afterMs?: number } = {},
 ): Pick<SqsBatchSpec<unknown>, 'lease'> {
   return {
     lease: {
       seconds: timeoutSeconds + LEASE_MARGIN_SECONDS,
+      afterMs: options.afterMs,
       hide: async (items) => {
         const failed = await changeVisibilities(sqs(), queueUrl(), items);
         if (failed.length > 0) logger.warn('could not lease some records', { failed: failed.length });

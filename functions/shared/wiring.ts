@@ -8,11 +8,13 @@ import { createDocumentClient } from '../adapters/dynamodb/client.ts';
 import { DynamoDeliveryLog } from '../adapters/dynamodb/delivery-log-store.ts';
 import { DynamoDeliveryRateLimiter } from '../adapters/dynamodb/delivery-rate-limiter.ts';
 import { CachedEventReader } from '../adapters/dynamodb/event-body-cache.ts';
+import { DynamoEventReader } from '../adapters/dynamodb/event-reader.ts';
 import { DynamoEventStore } from '../adapters/dynamodb/event-store.ts';
 import { DynamoRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
 import { DynamoRecoveryStore } from '../adapters/dynamodb/recovery-store.ts';
 import { DynamoSessionStore } from '../adapters/dynamodb/session-store.ts';
-import { CachedWebhookList } from '../adapters/dynamodb/subscription-cache.ts';
+import { CachedWebhookList, CachedWebhookReader } from '../adapters/dynamodb/subscription-cache.ts';
+import { DynamoWebhookHealthStore } from '../adapters/dynamodb/webhook-health-store.ts';
 import { DynamoWebhookStore } from '../adapters/dynamodb/webhook-store.ts';
 import { HttpsSender } from '../adapters/http/sender.ts';
 import { cachedSecretResolver } from '../adapters/secrets/secret-cache.ts';
@@ -59,11 +61,17 @@ export const sqs = /* @__PURE__ */ once(() => instrumented(createSqsClient(confi
 export const webhookStore = /* @__PURE__ */ once(
   () => new DynamoWebhookStore(dynamo(), config().tables.webhooks),
 );
+/** The dispatcher's view of a webhook: each read remembered for a second. */
+export const webhookReader = /* @__PURE__ */ once(
+  () => new CachedWebhookReader(new DynamoWebhookHealthStore(dynamo(), config().tables.webhooks)),
+);
 /** Fan-out's view of the webhooks: a workspace's list, cached for a second. */
 export const webhookLists = /* @__PURE__ */ once(() => new CachedWebhookList(webhookStore()));
 export const eventStore = /* @__PURE__ */ once(() => new DynamoEventStore(dynamo(), config().tables.events));
 /** The dispatcher's view of events: bodies are immutable, read once per container. */
-export const eventReader = /* @__PURE__ */ once(() => new CachedEventReader(eventStore()));
+export const eventReader = /* @__PURE__ */ once(
+  () => new CachedEventReader(new DynamoEventReader(dynamo(), config().tables.events)),
+);
 export const deliveryLog = /* @__PURE__ */ once(
   () => new DynamoDeliveryLog(dynamo(), config().tables.deliveries),
 );

@@ -201,4 +201,70 @@ describe('the lease on a batch', () => {
     expect(handled).toBe(true);
     expect(errors).toEqual([new Error('SQS is down')]);
   });
+
+  describe('taken only if the run outlives afterMs', () => {
+    const deferred = (
+      hide: (items: { handle: string; delaySeconds: number }[]) => Promise<unknown>,
+      handle: () => Promise<string[]>,
+    ) =>
+      sqsBatchHandler(
+        { schema, deadLetter: async () => [], lease: { seconds: 35, hide, afterMs: 40 } },
+        handle,
+      );
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('costs no request when the run ends first, and leaves no timer behind', async () => {
+      let hides = 0;
+      const handler = deferred(
+        async () => {
+          hides++;
+        },
+        async () => [],
+      );
+      await handler(sqsEvent(record('a', '{"n":1}')));
+      await sleep(80);
+      expect(hides).toBe(0);
+    });
+
+    it('hides the valid records once the run has gone on that long, and the run ends after it', async () => {
+      const hidden: { handle: string; delaySeconds: number }[][] = [];
+      let leaseDone = false;
+      const handler = deferred(
+        async (items) => {
+          hidden.push(items);
+          await sleep(30);
+          leaseDone = true;
+        },
+        // Slower than afterMs: the lease is taken while it runs, and its request is awaited.
+        async () => {
+          await sleep(60);
+          return [];
+        },
+      );
+      await handler(sqsEvent(record('a', '{"n":1}'), record('bad', 'nope'), record('b', '{"n":2}')));
+      expect(hidden).toEqual([
+        [
+          { handle: 'rh-a', delaySeconds: 35 },
+          { handle: 'rh-b', delaySeconds: 35 },
+        ],
+      ]);
+      expect(leaseDone).toBe(true);
+    });
+
+    it('never holds the handler back: it starts before any lease', async () => {
+      let hides = 0;
+      let started = -1;
+      const handler = deferred(
+        async () => {
+          hides++;
+        },
+        async () => {
+          started = hides;
+          return [];
+        },
+      );
+      await handler(sqsEvent(record('a', '{"n":1}')));
+      expect(started).toBe(0);
+    });
+  });
 });
