@@ -2,6 +2,7 @@
  * The event types as the API describes them (`GET /api/webhooks/event-types`) and the OpenAPI
  * document's webhooks do: both from the zod catalogue, so the JSON Schema of each type's `data` is
  * the very schema producers are checked against, and its example is what the test endpoint sends.
+ * Held to the committed docs/openapi.json, like the rest of the document.
  */
 import * as z from 'zod';
 import { EVENT_TYPES, type EventType, eventCatalogue } from './events.ts';

@@ -17,7 +17,7 @@ import {
  * The OpenAPI 3.1 document, generated from the route table (functions/routes/): each declaration's
  * schemas are the ones its handler parses and answers with. The API prefixes are the document's
  * servers, so each path is declared once. `npm run openapi` writes it to docs/openapi.json; a test
- * fails when the two drift apart.
+ * (test/unit/openapi.test.ts, also run by `npm run mutate:core`) fails when the two drift apart.
  */
 type Json = Record<string, unknown>;
 

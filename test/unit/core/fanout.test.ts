@@ -382,6 +382,10 @@ describe('fanOutEvents at its edges', () => {
       ['failed', 'evt_order_42'],
       ['failed', 'evt_2'],
     ]);
+    // Each with the error SQS gave (what the log line shows), not a generic refusal.
+    for (const outcome of outcomes) {
+      expect(outcome.kind === 'failed' && String(outcome.error)).toBe('Error: send failed (injected)');
+    }
     expect(ports.events.items.size).toBe(0);
   });
 

@@ -122,6 +122,73 @@ describe('isForbiddenAddress', () => {
     );
   });
 
+  it('gives every spelling of one IPv6 address the same answer (compressed, padded, upper case, zone, dotted tail)', () => {
+    // Values near the ranges that matter (and public ones), so that a misparse changes the answer.
+    const networks = [
+      0n, // ::/96 (IPv4-compatible) and ::1
+      0xffffn << 32n, // ::ffff:0:0/96 IPv4-mapped
+      0xffff0000n << 32n, // ::ffff:0:0:0/96 IPv4-translated
+      0x0064ff9bn << 96n, // 64:ff9b::/96 NAT64
+      0x2002n << 112n, // 2002::/16 6to4
+      0xfc00n << 112n, // fc00::/7 unique local
+      0xfe80n << 112n, // fe80::/10 link-local
+      0xff02n << 112n, // ff00::/8 multicast
+      0x20010db8n << 96n, // 2001:db8::/32 documentation
+      0x26064700n << 96n, // 2606:4700::/32 public
+      0x2a001450n << 96n, // 2a00:1450::/32 public
+    ];
+    const lowBits = fc.oneof(
+      fc.bigInt({ min: 0n, max: 0xffffffffn }), // the embedded IPv4 part only
+      fc.bigInt({ min: 0n, max: (1n << 96n) - 1n }),
+      fc.constantFrom(1n, 0x0a000001n, 0x7f000001n, 0xc0a80001n, 0x08080808n, 0xa9fea9fen),
+    );
+    const groups = (value: bigint) =>
+      Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
+    fc.assert(
+      fc.property(fc.constantFrom(...networks), lowBits, fc.boolean(), (network, low, sixToFour) => {
+        const value = sixToFour ? (0x2002n << 112n) | ((low & 0xffffffffn) << 80n) : network | low;
+        const g = groups(value);
+        const padded = g.map((n) => n.toString(16).padStart(4, '0')).join(':');
+        const canonical = new URL(`http://[${padded}]/`).hostname.slice(1, -1);
+        const low32 = value & 0xffffffffn;
+        const dotted = `${g
+          .slice(0, 6)
+          .map((n) => n.toString(16))
+          .join(':')}:${[24n, 16n, 8n, 0n].map((shift) => (low32 >> shift) & 0xffn).join('.')}`;
+        const answer = isForbiddenAddress(padded);
+        for (const form of [canonical, canonical.toUpperCase(), `${canonical}%eth0`, dotted]) {
+          expect([form, isForbiddenAddress(form)]).toEqual([form, answer]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['::ffff:10.0.0.1', true],
+    ['::ffff:8.8.8.8', false],
+    ['::ffff:0:8.8.8.8', false],
+    ['::ffff:0:10.0.0.1', true],
+    ['64:ff9b::8.8.8.8', false],
+    ['64:ff9b::192.168.0.1', true],
+    ['2002:0808:0808::1', false],
+    ['2002:0a00:0001::1', true],
+    ['2002:c0a8:0101::', true],
+    ['::8.8.8.8', false],
+    ['::10.0.0.1', true],
+    ['::', true],
+    ['::1', true],
+    ['::0.0.0.0', true],
+    ['2606:4700:4700::1111', false],
+    ['2606:4700:4700:0:0:0:0:1111', false],
+    ['fe80::1%eth0', true],
+    ['2606:4700::1%eth0', false],
+    ['FC00::1', true],
+    ['2001:DB8::1', true],
+  ])('answers %j with %j', (address, forbidden) => {
+    expect(isForbiddenAddress(address)).toBe(forbidden);
+  });
+
   it('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.ipV4(), fc.ipV6(), fc.ipV4Extended()), (text) => {

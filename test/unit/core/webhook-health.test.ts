@@ -1,6 +1,23 @@
-import type { DeliveryOut } from '../../../functions/core/delivery-log.ts';
-import { summarizeHealth } from '../../../functions/core/webhook-health.ts';
-import { webhookRecord } from '../support/fakes.ts';
+import {
+  type DeliveryLogPorts,
+  type DeliveryOut,
+  MAX_DELIVERY_PAGE,
+} from '../../../functions/core/delivery-log.ts';
+import { eventKeyFor } from '../../../functions/core/ids.ts';
+import type { EventItem } from '../../../functions/core/records.ts';
+import {
+  HEALTH_MAX_PAGES,
+  HEALTH_WINDOW_MS,
+  summarizeHealth,
+  webhookHealth,
+} from '../../../functions/core/webhook-health.ts';
+import {
+  FakeDeliveryLog,
+  FakeEventStore,
+  FakeWebhookStore,
+  WORKSPACE,
+  webhookRecord,
+} from '../support/fakes.ts';
 
 const NOW = Date.parse('2026-12-01T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -71,5 +88,89 @@ describe('summarizeHealth', () => {
     const [health] = summarizeHealth([webhookRecord()], [], NOW, true);
     expect(health?.sampled).toBe(true);
     expect(health?.deliveries_24h).toEqual({ success: 0, failed: 0, pending: 0 });
+  });
+});
+
+describe('webhookHealth (reading the workspace log)', () => {
+  const caller = { workspaceId: WORKSPACE, keyId: 'key_1' };
+
+  /** `count` events to wh_a, one every `everyMs` going back from `newestAgoMs`, never attempted (pending). */
+  function events(count: number, newestAgoMs: number, everyMs: number, tag: string): EventItem[] {
+    return Array.from({ length: count }, (_, i) => {
+      const at = NOW - newestAgoMs - i * everyMs;
+      const key = eventKeyFor(at, WORKSPACE, `${tag}_${i}`);
+      return {
+        workspace_id: WORKSPACE,
+        id: `e#${key}`,
+        event_id: `${tag}_${i}`,
+        event_type: 'lookup.completed',
+        body: JSON.stringify({ event: 'lookup.completed', data: {}, created_at: new Date(at).toISOString() }),
+        created_at: new Date(at).toISOString(),
+        received_at: new Date(at).toISOString(),
+        targets: ['wh_a'],
+        expires_at: Math.floor(NOW / 1000) + 30 * 86_400,
+      };
+    });
+  }
+
+  function setup(items: EventItem[]) {
+    const events = new FakeEventStore();
+    for (const item of items) events.items.set(`${WORKSPACE}/${item.id}`, item);
+    const read = new Set<string>();
+    const page = events.page.bind(events);
+    events.page = async (...args: Parameters<typeof page>) => {
+      const result = await page(...args);
+      for (const item of result.items) read.add(item.event_id);
+      return result;
+    };
+    const ports = {
+      webhooks: new FakeWebhookStore([webhookRecord({ id: 'wh_a' })]),
+      log: new FakeDeliveryLog([]),
+      events,
+    } satisfies DeliveryLogPorts;
+    return { ports, read };
+  }
+
+  it('reads back to 24 hours ago and no further: the page that reaches past it is the last', async () => {
+    // 300 in the last 20 h, then 300 older than a day: page 1 (250) is all recent, page 2 crosses.
+    const { ports, read } = setup([
+      ...events(300, 60_000, 4 * 60_000, 'new'),
+      ...events(300, HEALTH_WINDOW_MS + HOUR, 60_000, 'old'),
+    ]);
+    const [health] = await webhookHealth(ports, caller, NOW);
+    expect(health?.deliveries_24h).toEqual({ success: 0, failed: 0, pending: 300 });
+    expect(health?.last_delivery_status).toBe('pending');
+    expect(health?.last_delivery_at).toBe(new Date(NOW - 60_000).toISOString());
+    expect(health?.sampled).toBe(false);
+    // Two pages of the workspace log (250 + 250), not a third: all past the crossing page is older.
+    const oldRead = [...read].filter((id) => id.startsWith('old_')).map((id) => Number(id.slice(4)));
+    expect(oldRead.length).toBeGreaterThan(0);
+    // The older events past the crossing page are never read (without the stop, all 300 would be).
+    expect(oldRead.length).toBeLessThan(300);
+  });
+
+  it('stops at the end of the log, sampled false', async () => {
+    const { ports } = setup(events(10, 60_000, 60_000, 'few'));
+    const [health] = await webhookHealth(ports, caller, NOW);
+    expect(health?.deliveries_24h.pending).toBe(10);
+    expect(health?.sampled).toBe(false);
+  });
+
+  it('reads at most its pages, and says the counts are a sample when the day held more', async () => {
+    const { ports } = setup(events(HEALTH_MAX_PAGES * MAX_DELIVERY_PAGE + 100, 60_000, 30_000, 'busy'));
+    const [health] = await webhookHealth(ports, caller, NOW);
+    expect(health?.deliveries_24h.pending).toBe(HEALTH_MAX_PAGES * MAX_DELIVERY_PAGE);
+    expect(health?.sampled).toBe(true);
+  });
+
+  it('is not a sample when the day fits the pages exactly', async () => {
+    // Exactly the pages' worth within the day, then older ones: the last page read crosses the window.
+    const { ports } = setup([
+      ...events(HEALTH_MAX_PAGES * MAX_DELIVERY_PAGE - 1, 60_000, 30_000, 'day'),
+      ...events(50, HEALTH_WINDOW_MS + HOUR, 60_000, 'old'),
+    ]);
+    const [health] = await webhookHealth(ports, caller, NOW);
+    expect(health?.deliveries_24h.pending).toBe(HEALTH_MAX_PAGES * MAX_DELIVERY_PAGE - 1);
+    expect(health?.sampled).toBe(false);
   });
 });
