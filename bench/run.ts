@@ -733,6 +733,9 @@ say(
 say(
   `   ratio                ${fmt(results.cpu.cpuRatio, 2)}× the bare loop's CPU, ${fmt(results.cpu.throughputRatio, 2)}× its throughput${was(before?.cpu?.cpuRatio)}`,
 );
+say(
+  `   backlog (first attempts > ${SNAPSHOT_FRESH_MS / 1000} s old, each re-reading its webhook) ${fmt(backlog.cpuMsPer, 3)} ms CPU, ${fmt(results.cpu.backlogCpuRatio, 2)}×, ${fmt(backlog.perSecond, 0)}/s${was(before?.cpu?.backlogCpuRatio)}`,
+);
 say();
 say('2. Per delivery, single attempt, counted on the wire (SDK retries, failed conditional writes,');
 say("   the producer's send and the event source mapping's receives/deletes included)");
