@@ -244,22 +244,32 @@ function eventSource(
   }, budget);
 }
 
+/** The error of a delivery never attempted because its event's fan-out failed for good. */
+export function fanOutFailure(event: EventItem): string {
+  return `not delivered: the event could not be fanned out (${event.fanout_error ?? 'unknown error'}); it is in the events dead-letter queue, and redriving it (npm run redrive -- --queue events) delivers it`;
+}
+
+/** A delivery's status before any attempt: pending, or failed when its event's fan-out failed for good. */
+const statusOf = (candidate: Candidate) =>
+  candidate.latest?.status ?? (candidate.event?.fanout_failed_at ? 'failed' : 'pending');
+
 function toDeliveryOut(candidate: Candidate, body: string | undefined): DeliveryOut {
   const row = candidate.latest;
   const event = candidate.event;
+  const fanOutFailed = !row && event?.fanout_failed_at !== undefined;
   return {
     id: candidate.id,
     webhook_id: candidate.webhookId,
     event_type: row?.event_type ?? event?.event_type ?? '',
     payload: body === undefined ? null : JSON.parse(body),
-    status: row?.status ?? 'pending',
+    status: statusOf(candidate),
     attempts: row?.attempts ?? 0,
     response_status: row?.response_status ?? null,
     response_body: row?.response_body ?? null,
     last_attempt_at: row?.last_attempt_at ?? null,
     // Before its first attempt a delivery is due from the moment its event was fanned out.
-    next_attempt_at: row ? (row.next_attempt_at ?? null) : (event?.received_at ?? null),
-    error: row?.error ?? null,
+    next_attempt_at: row ? (row.next_attempt_at ?? null) : fanOutFailed ? null : (event?.received_at ?? null),
+    error: row?.error ?? (fanOutFailed && event ? fanOutFailure(event) : null),
     created_at: row?.created_at ?? event?.received_at ?? '',
   };
 }
@@ -277,7 +287,8 @@ export async function listDeliveries(
     : await ports.webhooks.list(caller.workspaceId);
   const limit = query.limit ?? DEFAULT_DELIVERY_PAGE;
   const scope = new Set(webhooks.map((webhook) => webhook.id));
-  const readsEvents = query.status === undefined || query.status === 'pending';
+  // Deliveries without an attempt are listed from their events: pending, or failed (fan-out failed).
+  const readsEvents = query.status !== 'success';
   const budget = Math.max(
     limits.storePage,
     Math.floor(limits.maxRead / (webhooks.length + (readsEvents ? 1 : 0))),
@@ -317,7 +328,7 @@ export async function listDeliveries(
     });
     const candidate: Candidate | undefined = fromRows ? { ...fromRows, event: fromEvent?.event } : fromEvent;
     if (!candidate) break;
-    const status = candidate.latest?.status ?? 'pending';
+    const status = statusOf(candidate);
     if (query.status !== undefined && status !== query.status) continue;
     if (picked.length === limit) {
       cursor = picked.at(-1)?.id ?? null;

@@ -35,6 +35,11 @@ export interface FanOutInput {
   message: EventMessageIn;
   /** The event id when the producer gave none: the SQS message id keeps a redelivery idempotent. */
   fallbackEventId: string;
+  /**
+   * The queue's last receive of this message: should its fan-out fail, the queue dead-letters it, so a
+   * stored event is marked (its deliveries are listed failed, not pending).
+   */
+  lastReceive?: boolean;
 }
 
 export type FanOutOutcome =
@@ -228,6 +233,24 @@ export async function fanOutEvents(
         };
       } catch (error) {
         fail(index, error);
+      }
+    }),
+  );
+
+  // 4. A large event stored before a fan-out that failed for good: say so where its deliveries are listed.
+  await Promise.all(
+    plans.map(async (plan, index) => {
+      const outcome = outcomes[index];
+      if (!plan || plan.inline || !inputs[index]?.lastReceive || outcome?.kind !== 'failed') return;
+      try {
+        await ports.events.markFanOutFailed(
+          plan.item.workspace_id,
+          plan.item.id.slice(2),
+          new Date(options.nowMs).toISOString(),
+          outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
+        );
+      } catch {
+        // Best effort: the event is in the dead-letter queue either way, and its alarm fires.
       }
     }),
   );

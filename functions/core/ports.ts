@@ -63,6 +63,8 @@ export interface EventStore {
   ): Promise<boolean>;
   /** Marks a claimed event fanned out (only needed when the event item was stored before its deliveries). */
   markDone(workspaceId: string, eventId: string): Promise<void>;
+  /** Marks a stored event whose fan-out failed for good (nothing when it is not stored). */
+  markFanOutFailed(workspaceId: string, eventKey: string, at: string, error: string): Promise<void>;
   put(item: EventItem): Promise<void>;
   /** An event by its key (see eventKeyFor); null when missing or expired. */
   get(workspaceId: string, eventKey: string, nowMs: number): Promise<EventItem | null>;

@@ -130,6 +130,13 @@ export const eventItemSchema = z.object({
   /** Ids of the webhooks it was fanned out to (its deliveries, before any attempt). */
   targets: z.array(z.string()),
   expires_at: z.number(),
+  /**
+   * Set when its fan-out failed on the events queue's last receive (the message then goes to the
+   * events dead-letter queue): its deliveries without an attempt are listed `failed` with this error
+   * instead of `pending` forever. A redriven fan-out stores the event again, without it.
+   */
+  fanout_failed_at: z.optional(z.string()),
+  fanout_error: z.optional(z.string()),
 });
 export type EventItem = z.infer<typeof eventItemSchema>;
 

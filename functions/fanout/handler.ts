@@ -5,7 +5,7 @@ import { fanOutEvents } from '../core/fanout.ts';
 import { type RecoveryTask, recoveryTaskSchema } from '../core/records.ts';
 import { runRecoveryStep } from '../core/recovery.ts';
 import { errorRetryDelay } from '../core/retry.ts';
-import { FUNCTION_TIMEOUTS } from '../resources.ts';
+import { FUNCTION_TIMEOUTS, QUEUES } from '../resources.ts';
 import { config } from '../shared/config.ts';
 import { logger, MetricUnit, metrics } from '../shared/observability.ts';
 import { deadLetterTo, leaseOn, type ParsedRecord, sqsBatchHandler } from '../shared/sqs.ts';
@@ -37,7 +37,12 @@ async function fanOut(
   const outcomes = await fanOutEvents(
     { webhooks: wiring.webhookLists(), events: wiring.eventStore(), queue: wiring.deliveryQueue() },
     // Without a producer id, the SQS message id keeps a redelivered message idempotent.
-    records.map(({ message, record }) => ({ message, fallbackEventId: record.messageId })),
+    records.map(({ message, record }) => ({
+      message,
+      fallbackEventId: record.messageId,
+      // After this receive the queue dead-letters the message itself, should it come back once more.
+      lastReceive: Number(record.attributes.ApproximateReceiveCount) >= QUEUES.events.maxReceiveCount,
+    })),
     { nowMs: Date.now(), leaseMs: FUNCTION_TIMEOUTS.fanout * 1000 },
   );
   let queued = 0;

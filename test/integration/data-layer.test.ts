@@ -285,6 +285,23 @@ describe('DynamoDB adapters against the emulator (dynalite, or DynamoDB Local in
       ...overrides,
     });
 
+    it('marks a stored event whose fan-out failed for good, and never creates one that is not stored', async () => {
+      const stored = item(randomUUID(), NOW);
+      const key = stored.id.slice(2);
+      await events.put(stored);
+      const at = new Date(NOW + 5).toISOString();
+      await events.markFanOutFailed(ws, key, at, `SQS is down ${'x'.repeat(600)}`);
+      const marked = await events.get(ws, key, NOW);
+      expect(marked).toMatchObject({ ...stored, fanout_failed_at: at });
+      expect(marked?.fanout_error).toHaveLength(500);
+      // A redriven fan-out stores it again: the mark is gone.
+      await events.put(stored);
+      expect(await events.get(ws, key, NOW)).toEqual(stored);
+      const missing = eventKeyFor(NOW, ws, randomUUID());
+      await events.markFanOutFailed(ws, missing, at, 'SQS is down');
+      expect(await events.get(ws, missing, NOW)).toBeNull();
+    });
+
     it('claims an event id once: the first publication wins', async () => {
       const id = randomUUID();
       expect(await events.claim(claim(id))).toBe(true);

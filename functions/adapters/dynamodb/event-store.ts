@@ -76,6 +76,22 @@ export class DynamoEventStore extends DynamoEventReader implements EventStore {
     );
   }
 
+  async markFanOutFailed(workspaceId: string, eventKey: string, at: string, error: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { workspace_id: workspaceId, id: itemKey(eventKey) },
+          UpdateExpression: 'SET fanout_failed_at = :at, fanout_error = :error',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: { ':at': at, ':error': error.slice(0, 500) },
+        }),
+      );
+    } catch (caught) {
+      if (!isConditionalCheckFailed(caught)) throw caught;
+    }
+  }
+
   async put(item: EventItem): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
   }

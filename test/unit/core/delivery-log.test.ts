@@ -3,6 +3,7 @@ import { attemptRow } from '../../../functions/core/attempt.ts';
 import { newDeliveryState, stopRow } from '../../../functions/core/deliveries.ts';
 import {
   type DeliveryLogPorts,
+  fanOutFailure,
   type ListDeliveriesQuery,
   listAttempts,
   listDeliveries,
@@ -110,6 +111,31 @@ describe('listDeliveries', () => {
   const e2 = event(2, ['wh_a']);
   const e3 = event(3, ['wh_a', 'wh_c'], 'credits.low');
   const id = (e: EventItem, w: string) => deliveryIdFor(e.id.slice(2), WORKSPACE, w);
+
+  it('lists the never-attempted deliveries of an event whose fan-out failed for good as failed, saying why', async () => {
+    const failed = {
+      ...event(4, ['wh_a', 'wh_b']),
+      fanout_failed_at: new Date(T0 + 5000).toISOString(),
+      fanout_error: 'SQS refused some of its delivery messages',
+    };
+    // wh_b's message did go out before the failure: its rows say what happened.
+    const ports = setup([e1, failed], rowsFor(failed, 'wh_b', ['success']));
+    const { items } = await listDeliveries(ports, caller, {}, NOW);
+    const a = items.find((d) => d.id === id(failed, 'wh_a'));
+    expect(a).toMatchObject({ status: 'failed', attempts: 0, next_attempt_at: null, last_attempt_at: null });
+    expect(a?.error).toBe(fanOutFailure(failed));
+    expect(a?.error).toContain('SQS refused some of its delivery messages');
+    expect(a?.error).toContain('npm run redrive -- --queue events');
+    expect(items.find((d) => d.id === id(failed, 'wh_b'))).toMatchObject({ status: 'success', error: null });
+    // The others stay pending, and the filters agree with what is shown.
+    expect(items.find((d) => d.id === id(e1, 'wh_a'))?.status).toBe('pending');
+    const byStatus = async (status: 'failed' | 'pending' | 'success') =>
+      (await listDeliveries(ports, caller, { status }, NOW)).items.map((d) => d.id);
+    expect(await byStatus('failed')).toEqual([id(failed, 'wh_a')]);
+    expect(await byStatus('pending')).toEqual(expect.not.arrayContaining([id(failed, 'wh_a')]));
+    expect(await byStatus('pending')).toHaveLength(2);
+    expect(await byStatus('success')).toEqual([id(failed, 'wh_b')]);
+  });
 
   it('lists a webhook’s deliveries newest first: attempted ones from their rows, the rest from their events', async () => {
     const ports = setup(

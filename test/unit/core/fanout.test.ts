@@ -286,6 +286,59 @@ describe('fanOutEvents', () => {
     });
   });
 
+  describe('a fan-out that fails on the queue’s last receive (the queue then dead-letters it)', () => {
+    const big = {
+      ...message,
+      data: { balance: 10, threshold: 100, notes: 'x'.repeat(INLINE_BODY_MAX_BYTES) },
+    };
+    const fanOutLast = async (
+      ports: ReturnType<typeof setup>,
+      input: EventMessageIn,
+      lastReceive: boolean,
+      nowMs = NOW,
+    ) => {
+      const [outcome] = await fanOutEvents(ports, [{ message: input, fallbackEventId: 'x', lastReceive }], {
+        nowMs,
+        leaseMs: LEASE_MS,
+      });
+      return outcome;
+    };
+
+    it('marks a stored (large) event with when and why, so its deliveries are not listed pending forever', async () => {
+      const ports = setup();
+      ports.queue.faults.failNext('send');
+      expect(await fanOutLast(ports, big, true)).toMatchObject({ kind: 'failed' });
+      expect(storedEvent(ports)).toMatchObject({
+        fanout_failed_at: new Date(NOW).toISOString(),
+        fanout_error: 'send failed (injected)',
+      });
+    });
+
+    it('marks nothing on an earlier receive: the message comes back and is fanned out again', async () => {
+      const ports = setup();
+      ports.queue.faults.failNext('send');
+      await fanOutLast(ports, big, false);
+      expect(storedEvent(ports)).toBeDefined();
+      expect(storedEvent(ports)?.fanout_failed_at).toBeUndefined();
+    });
+
+    it('a redriven fan-out stores the event again, without the mark', async () => {
+      const ports = setup();
+      ports.queue.faults.failNext('send');
+      await fanOutLast(ports, big, true);
+      expect(await fanOutLast(ports, big, false, NOW + LEASE_MS)).toMatchObject({ kind: 'done', queued: 2 });
+      expect(storedEvent(ports)?.fanout_failed_at).toBeUndefined();
+    });
+
+    it('is best effort: a mark that cannot be written leaves the outcome as it was', async () => {
+      const ports = setup();
+      ports.queue.faults.failNext('send');
+      ports.events.faults.failNext('markFanOutFailed');
+      expect(await fanOutLast(ports, big, true)).toMatchObject({ kind: 'failed' });
+      expect(storedEvent(ports)?.fanout_failed_at).toBeUndefined();
+    });
+  });
+
   it('queues the messages of a whole batch of events together, failing only the event SQS refused', async () => {
     const ports = setup();
     ports.queue.refuse = (m) => m.event_id === 'evt_2' && m.webhook_id === 'wh_b';

@@ -212,6 +212,14 @@ export class FakeEventStore implements EventStore {
     if (existing) this.claims.set(key, { ...existing, done: true });
   }
 
+  async markFanOutFailed(workspaceId: string, eventKey: string, at: string, error: string): Promise<void> {
+    await this.faults.enter('markFanOutFailed');
+    const key = `${workspaceId}/e#${eventKey}`;
+    const existing = this.items.get(key);
+    if (existing)
+      this.items.set(key, { ...existing, fanout_failed_at: at, fanout_error: error.slice(0, 500) });
+  }
+
   async put(item: EventItem): Promise<void> {
     await this.faults.enter('put');
     this.items.set(`${item.workspace_id}/${item.id}`, item);
