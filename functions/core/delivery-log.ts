@@ -256,13 +256,15 @@ const statusOf = (candidate: Candidate) =>
 function toDeliveryOut(candidate: Candidate, body: string | undefined): DeliveryOut {
   const row = candidate.latest;
   const event = candidate.event;
-  const fanOutFailed = !row && event?.fanout_failed_at !== undefined;
+  const status = statusOf(candidate);
+  // Never attempted and failed: its event's fan-out failed for good.
+  const fanOutFailed = !row && status === 'failed';
   return {
     id: candidate.id,
     webhook_id: candidate.webhookId,
     event_type: row?.event_type ?? event?.event_type ?? '',
     payload: body === undefined ? null : JSON.parse(body),
-    status: statusOf(candidate),
+    status,
     attempts: row?.attempts ?? 0,
     response_status: row?.response_status ?? null,
     response_body: row?.response_body ?? null,

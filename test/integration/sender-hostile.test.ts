@@ -8,6 +8,19 @@ import { MAX_RESPONSE_BODY_BYTES } from '../../functions/core/deliveries.ts';
 import { createLocalCertificate } from '../../local/certificates.ts';
 import { answer, HostileReceiver } from '../support/hostile-receiver.ts';
 
+/** Fake timers only (Node's sockets do not use them): the tests move the clock, the rest stays real. */
+const ONLY_TIMERS = {
+  doNotFake: [
+    'nextTick',
+    'setImmediate',
+    'clearImmediate',
+    'queueMicrotask',
+    'hrtime',
+    'performance',
+    'Date',
+  ],
+} satisfies Parameters<typeof jest.useFakeTimers>[0];
+
 /**
  * Every way a receiver can end (or not end) an attempt, against a real TLS receiver on 127.0.0.1
  * that writes raw HTTP/1.1. Each attempt must end by itself as a failure with a reason (or, for a
@@ -224,17 +237,7 @@ describe('HttpsSender against hostile receivers', () => {
   });
 
   it('leaves no timer behind once an attempt is over', async () => {
-    jest.useFakeTimers({
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'clearImmediate',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-        'Date',
-      ],
-    });
+    jest.useFakeTimers(ONLY_TIMERS);
     try {
       const url = receiver.on('/quick', (socket) => socket.write(answer(200, 'ok')));
       expect(await send(url)).toMatchObject({ kind: 'response', status: 200 });
@@ -300,17 +303,7 @@ describe('HttpsSender before the receiver speaks HTTP', () => {
 
   it('gives an attempt 5 s by default: still open at 4999 ms, over at 5000 ms', async () => {
     // Only the timers are fake (Node's sockets do not use them): the test moves the clock.
-    jest.useFakeTimers({
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'clearImmediate',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-        'Date',
-      ],
-    });
+    jest.useFakeTimers(ONLY_TIMERS);
     const sender = new HttpsSender({ allowPrivateTargets: true });
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     try {

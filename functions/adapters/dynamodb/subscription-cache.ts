@@ -6,39 +6,61 @@ export const SUBSCRIPTIONS_TTL_MS = 1000;
 const MAX_WORKSPACES = 1000;
 
 /**
+ * Reads remembered for `ttlMs` per key, at most `capacity` keys (the oldest read goes first).
+ * Concurrent misses share one read; a failed read is not remembered.
+ */
+class ExpiringReads<V> {
+  private readonly cache = new Map<string, { at: number; value: Promise<V> }>();
+  private readonly now: () => number;
+  private readonly ttlMs: number;
+  private readonly capacity: number;
+
+  constructor(now: () => number, ttlMs: number, capacity: number) {
+    this.now = now;
+    this.ttlMs = ttlMs;
+    this.capacity = capacity;
+  }
+
+  read(key: string, load: () => Promise<V>): Promise<V> {
+    const nowMs = this.now();
+    const hit = this.cache.get(key);
+    if (hit && nowMs - hit.at < this.ttlMs) return hit.value;
+    const value = load();
+    value.catch(() => {
+      if (this.cache.get(key)?.value === value) this.cache.delete(key);
+    });
+    this.cache.delete(key);
+    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, { at: nowMs, value });
+    return value;
+  }
+
+  forget(key: string): void {
+    this.cache.delete(key);
+  }
+}
+
+/**
  * A workspace's webhooks, remembered for a second per container: a burst of events of one workspace
  * costs one query, not one per event. Concurrent misses share one read.
  */
 export class CachedWebhookList {
-  private readonly cache = new Map<string, { at: number; webhooks: Promise<WebhookRecord[]> }>();
+  private readonly reads: ExpiringReads<WebhookRecord[]>;
   private readonly store: Pick<WebhookStore, 'list'>;
-  private readonly now: () => number;
-  private readonly ttlMs: number;
 
   constructor(store: Pick<WebhookStore, 'list'>, now: () => number = Date.now, ttlMs = SUBSCRIPTIONS_TTL_MS) {
     this.store = store;
-    this.now = now;
-    this.ttlMs = ttlMs;
+    this.reads = new ExpiringReads(now, ttlMs, MAX_WORKSPACES);
   }
 
   list(workspaceId: string): Promise<WebhookRecord[]> {
-    const nowMs = this.now();
-    const hit = this.cache.get(workspaceId);
-    if (hit && nowMs - hit.at < this.ttlMs) return hit.webhooks;
-    const webhooks = this.store.list(workspaceId);
-    // A failed read is not remembered.
-    webhooks.catch(() => {
-      if (this.cache.get(workspaceId)?.webhooks === webhooks) this.cache.delete(workspaceId);
-    });
-    this.cache.delete(workspaceId);
-    if (this.cache.size >= MAX_WORKSPACES) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(workspaceId, { at: nowMs, webhooks });
-    return webhooks;
+    return this.reads.read(workspaceId, () => this.store.list(workspaceId));
   }
 }
 
 type WebhookReads = Pick<WebhookStore, 'get' | 'markFailing' | 'clearFailing' | 'disableFailing'>;
 const MAX_WEBHOOKS = 5000;
+const webhookKey = (workspaceId: string, id: string) => `${workspaceId}\n${id}`;
 
 /**
  * The dispatcher's reads of single webhooks, remembered for a second per container — as fresh as the
@@ -48,30 +70,16 @@ const MAX_WEBHOOKS = 5000;
  * dispatcher writes itself (the failing clock) drops the entry, so its next read sees the write.
  */
 export class CachedWebhookReader implements WebhookReads {
-  private readonly cache = new Map<string, { at: number; webhook: Promise<WebhookRecord | null> }>();
+  private readonly reads: ExpiringReads<WebhookRecord | null>;
   private readonly store: WebhookReads;
-  private readonly now: () => number;
-  private readonly ttlMs: number;
 
   constructor(store: WebhookReads, now: () => number = Date.now, ttlMs = SUBSCRIPTIONS_TTL_MS) {
     this.store = store;
-    this.now = now;
-    this.ttlMs = ttlMs;
+    this.reads = new ExpiringReads(now, ttlMs, MAX_WEBHOOKS);
   }
 
   get(workspaceId: string, id: string): Promise<WebhookRecord | null> {
-    const key = `${workspaceId}\n${id}`;
-    const nowMs = this.now();
-    const hit = this.cache.get(key);
-    if (hit && nowMs - hit.at < this.ttlMs) return hit.webhook;
-    const webhook = this.store.get(workspaceId, id);
-    webhook.catch(() => {
-      if (this.cache.get(key)?.webhook === webhook) this.cache.delete(key);
-    });
-    this.cache.delete(key);
-    if (this.cache.size >= MAX_WEBHOOKS) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, { at: nowMs, webhook });
-    return webhook;
+    return this.reads.read(webhookKey(workspaceId, id), () => this.store.get(workspaceId, id));
   }
 
   markFailing(workspaceId: string, id: string, at: string): Promise<boolean> {
@@ -88,15 +96,12 @@ export class CachedWebhookReader implements WebhookReads {
 
   /** A write of ours: no read from before it (or from while it ran) is used after it. */
   private async writing<T>(workspaceId: string, id: string, write: () => Promise<T>): Promise<T> {
-    this.forget(workspaceId, id);
+    const key = webhookKey(workspaceId, id);
+    this.reads.forget(key);
     try {
       return await write();
     } finally {
-      this.forget(workspaceId, id);
+      this.reads.forget(key);
     }
-  }
-
-  private forget(workspaceId: string, id: string): void {
-    this.cache.delete(`${workspaceId}\n${id}`);
   }
 }

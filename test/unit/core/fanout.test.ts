@@ -38,6 +38,11 @@ const message: EventMessageIn = {
 const BODY =
   '{"event":"credits.low","data":{"balance":10,"threshold":100},"created_at":"2024-05-01T11:59:58.000Z"}';
 const EVENT_KEY = eventKeyFor(NOW, WORKSPACE, 'evt_order_42');
+/** Too large to travel in the delivery messages: stored before they are sent. */
+const big: EventMessageIn = {
+  ...message,
+  data: { balance: 10, threshold: 100, notes: 'x'.repeat(INLINE_BODY_MAX_BYTES) },
+};
 
 function setup(records = webhooks) {
   return {
@@ -246,10 +251,6 @@ describe('fanOutEvents', () => {
 
   it('sends nothing for a large event whose store failed (the messages would point at a body nobody can read)', async () => {
     const ports = setup();
-    const big = {
-      ...message,
-      data: { balance: 10, threshold: 100, notes: 'x'.repeat(INLINE_BODY_MAX_BYTES) },
-    };
     ports.events.faults.failNext('put');
     expect(await fanOut(ports, big)).toMatchObject({ kind: 'failed' });
     expect(ports.queue.messages).toEqual([]);
@@ -258,10 +259,6 @@ describe('fanOutEvents', () => {
 
   it('stores a large event first (the messages cannot carry it) and marks the claim done after', async () => {
     const ports = setup();
-    const big = {
-      ...message,
-      data: { balance: 10, threshold: 100, notes: 'x'.repeat(INLINE_BODY_MAX_BYTES) },
-    };
     await fanOut(ports, big);
     expect(storedEvent(ports)?.body).toContain('xxxx');
     expect(ports.queue.messages).toHaveLength(2);
@@ -272,10 +269,6 @@ describe('fanOutEvents', () => {
 
   it('a large event stored before a crash is not mistaken for a finished one', async () => {
     const ports = setup();
-    const big = {
-      ...message,
-      data: { balance: 10, threshold: 100, notes: 'x'.repeat(INLINE_BODY_MAX_BYTES) },
-    };
     ports.queue.faults.failNext('send');
     await fanOut(ports, big);
     expect(storedEvent(ports)).toBeDefined();
@@ -287,10 +280,6 @@ describe('fanOutEvents', () => {
   });
 
   describe('a fan-out that fails on the queue’s last receive (the queue then dead-letters it)', () => {
-    const big = {
-      ...message,
-      data: { balance: 10, threshold: 100, notes: 'x'.repeat(INLINE_BODY_MAX_BYTES) },
-    };
     const fanOutLast = async (
       ports: ReturnType<typeof setup>,
       input: EventMessageIn,
